@@ -1,0 +1,148 @@
+"""`careerbot`: the command line. Each group lives in its own module; this file wires them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from bot.cli.common import Context, fail, pass_ctx
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "db_path", type=click.Path(path_type=Path), help="SQLite file (default: CAREERBOT_DB).")
+@click.option("--content", "content_dir", type=click.Path(path_type=Path), help="Content directory.")
+@click.version_option(package_name="careerbot")
+@click.pass_context
+def cli(click_ctx: click.Context, db_path: Path | None, content_dir: Path | None) -> None:
+    """careerbot: cited career advice from community podcasts, on Slack, Discord and the console.
+
+    Run without a command to serve: Slack and/or Discord when their tokens are set, else the console.
+    """
+    click_ctx.obj = Context(db_path=db_path, content_dir=content_dir)
+    if click_ctx.invoked_subcommand is None:
+        click_ctx.invoke(serve)
+
+
+@cli.command()
+@pass_ctx
+def serve(ctx: Context) -> None:
+    """Run every configured front end and the scheduler; the console when no tokens are set."""
+    from bot.serve import run
+
+    run(ctx.settings, ctx.bot)
+
+
+@cli.command()
+@pass_ctx
+def chat(ctx: Context) -> None:
+    """The console front end: /ask, /hack, /topics, /tips, as the chat platforms answer them."""
+    from bot.console import Console
+
+    Console(ctx.bot).run()
+
+
+@cli.command()
+@click.argument("question", required=False, default="")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON contract instead of text.")
+@click.option("--batch", type=click.File("r", encoding="utf-8", errors="replace"),
+              help="Answer one question per line of FILE (one JSON object per line with --json).")
+@click.option("--topic", help="Browse the tips on one topic instead of searching.")
+@click.option("-k", "--limit", default=3, show_default=True, type=click.IntRange(1, 10), help="How many results.")
+@pass_ctx
+def ask(ctx: Context, question: str, as_json: bool, batch, topic: str | None, limit: int) -> None:
+    """Answer QUESTION with the best few cited tips."""
+    searcher = ctx.bot.searcher
+    if batch is not None:
+        for line in batch:
+            answer = searcher.ask(line.rstrip("\n"), k=limit)
+            click.echo(json.dumps(answer.contract(), ensure_ascii=False) if as_json else _text(ctx, answer))
+        return
+    if topic:
+        reply = ctx.bot.topic(topic)
+        if as_json:
+            click.echo(json.dumps({"query": f"topic:{topic}", "answered": bool(reply.cards),
+                                   "results": [c.contract() for c in reply.cards]}, ensure_ascii=False))
+        else:
+            click.echo(reply.as_text())
+        return
+    answer = searcher.ask(question, k=limit)
+    click.echo(json.dumps(answer.contract(), ensure_ascii=False) if as_json else _text(ctx, answer))
+
+
+def _text(ctx: Context, answer) -> str:
+    if not answer.query.strip():
+        return ctx.bot.ask("").as_text()
+    return ctx.bot.answer_reply(answer).as_text()
+
+
+@cli.command()
+@pass_ctx
+def topics(ctx: Context) -> None:
+    """List the topics with how many tips each has."""
+    for slug, label, n in ctx.bot.topics().data["topics"]:
+        click.echo(f"{slug:24} {n:3}  {label}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print every active tip as a JSON list.")
+@pass_ctx
+def tips(ctx: Context, as_json: bool) -> None:
+    """List every active tip."""
+    cards = ctx.bot.searcher.all_tips()
+    if as_json:
+        click.echo(json.dumps([c.contract() for c in cards], ensure_ascii=False, indent=2))
+        return
+    for card in cards:
+        click.echo(f"{card.id:55} {card.source} {card.stamp:>8}  {card.title}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the tip as a JSON object.")
+@click.option("--channel", default="console:local", show_default=True,
+              help="Channel key (slack:C123, discord:456) or a subscribed channel's bare id.")
+@click.option("--date", "date_", type=click.DateTime(formats=["%Y-%m-%d"]), help="Day (YYYY-MM-DD), default today.")
+@pass_ctx
+def hack(ctx: Context, as_json: bool, channel: str, date_) -> None:
+    """Show the career hack CHANNEL gets on DATE (the same tip the scheduled post uses)."""
+    channel = ctx.resolve_channel(channel)
+    day = date_.date() if date_ else None
+    reply = ctx.bot.hack(channel, day)
+    if as_json:
+        card = reply.cards[0].contract() if reply.cards else None
+        click.echo(json.dumps({"channel": channel, "date": reply.data.get("date", (day or dt.date.today()).isoformat()),
+                               "tip": card}, ensure_ascii=False))
+    else:
+        click.echo(reply.as_text())
+
+
+def _add_groups() -> None:
+    from bot.cli import content, db
+
+    cli.add_command(content.content)
+    cli.add_command(db.db)
+    for module, name in (("bot.cli.schedule", "schedule"), ("bot.cli.discord", "discord"),
+                         ("bot.cli.stats", "stats")):
+        try:
+            mod = __import__(module, fromlist=[name])
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        cli.add_command(getattr(mod, name))
+
+
+_add_groups()
+
+
+def main() -> None:
+    try:
+        cli(prog_name="careerbot")
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+__all__ = ["cli", "main", "fail"]

@@ -1,0 +1,66 @@
+"""Shared CLI plumbing: lazy settings and bot, one-line errors."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot.settings import Settings, SettingsError, load_settings
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(f"error: {message}", err=True)
+    raise SystemExit(code)
+
+
+@dataclass
+class Context:
+    db_path: Path | None = None
+    content_dir: Path | None = None
+    _settings: Settings | None = field(default=None, repr=False)
+    _bot: Any = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            overrides: dict[str, Any] = {}
+            if self.db_path:
+                overrides["careerbot_db"] = self.db_path
+            if self.content_dir:
+                overrides["careerbot_content"] = self.content_dir
+            try:
+                self._settings = load_settings(**overrides)
+            except SettingsError as exc:
+                fail(str(exc), 2)
+        return self._settings  # type: ignore[return-value]
+
+    @property
+    def bot(self):  # noqa: ANN201
+        if self._bot is None:
+            from bot.app import open_bot
+            from bot.corpus.loader import ContentInvalid
+
+            try:
+                self._bot = open_bot(self.settings)
+            except ContentInvalid as exc:
+                fail(f"{exc}\n" + "\n".join(f"  {p}" for p in exc.problems[:20]))
+        return self._bot
+
+    def resolve_channel(self, channel: str) -> str:
+        if ":" in channel:
+            return channel
+        row = self.bot.db.execute("SELECT channel FROM subscriptions WHERE channel_id = ?", [channel]).fetchone()
+        return row[0] if row else f"console:{channel}"
+
+
+def pass_ctx(fn):  # noqa: ANN001, ANN201
+    @click.pass_obj
+    @functools.wraps(fn)
+    def wrapper(obj: Context, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        return fn(obj, *args, **kwargs)
+
+    return wrapper

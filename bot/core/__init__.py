@@ -1,0 +1,1 @@
+"""Platform-neutral behaviour: plain values in, `Reply` out. Never imports Slack or Discord."""

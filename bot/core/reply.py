@@ -1,0 +1,105 @@
+"""What every front end renders: a `Reply` of `Card`s and `Button`s, with raw (unescaped) text.
+
+Renderers escape every text field for their platform; nothing here is trusted markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from bot.corpus.transcripts import format_stamp
+
+Kind = Literal["tip", "passage"]
+
+
+def moment_url(url: str | None, seconds: float) -> str | None:
+    """A link to `seconds` into the episode: YouTube's `t=` parameter, else a media fragment."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    at = max(0, int(seconds))
+    host = parts.netloc.lower()
+    if host.endswith("youtube.com") or host.endswith("youtu.be"):
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "t"] + [("t", f"{at}s")]
+        return urlunsplit(parts._replace(query=urlencode(query)))
+    return urlunsplit(parts._replace(fragment=f"t={at}"))
+
+
+@dataclass
+class Card:
+    """One cited piece of advice: a curated tip, or a passage "from the conversation"."""
+
+    id: str
+    kind: Kind
+    title: str
+    text: str
+    quote: str
+    speaker: str
+    episode: str
+    source: str
+    start: float
+    end: float
+    url: str | None = None
+    score: float = 0.0
+    topics: list[str] = field(default_factory=list)
+
+    @property
+    def stamp(self) -> str:
+        return format_stamp(self.start)
+
+    @property
+    def citation(self) -> str:
+        return f"{self.speaker} · {self.episode} · {self.stamp}"
+
+    def contract(self) -> dict[str, Any]:
+        """The fields of the `ask --json` contract, in its order."""
+        data = asdict(self)
+        data.pop("topics")
+        data["score"] = round(self.score, 4)
+        return data
+
+
+@dataclass
+class Button:
+    action: str  # ask_more, share, feedback_up, feedback_down, flag, ask_followup, ...
+    label: str
+    value: str = ""
+    style: Literal["primary", "danger", None] = None
+
+
+@dataclass
+class Reply:
+    """A platform-neutral answer. `ephemeral` replies are shown only to the asker."""
+
+    kind: str  # answer, no_answer, help, hack, topics, info, error, refused
+    title: str = ""
+    text: str = ""
+    cards: list[Card] = field(default_factory=list)
+    buttons: list[Button] = field(default_factory=list)
+    ephemeral: bool = True
+    note: str | None = None
+    suggestions: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)  # for front ends: query, channel, ...
+
+    def as_text(self) -> str:
+        """The console rendering (and a plain fallback for notifications)."""
+        lines = [self.title] if self.title else []
+        if self.text:
+            lines.append(self.text)
+        if self.note:
+            lines.append(f"({self.note})")
+        for n, card in enumerate(self.cards, start=1):
+            label = "" if card.kind == "tip" else " (from the conversation)"
+            lines.append("")
+            lines.append(f"{n}. {card.title}{label}")
+            if card.text and card.kind == "tip":
+                lines.append(f"   {card.text}")
+            lines.append(f"   “{card.quote}”")
+            link = f"  {card.url}" if card.url else ""
+            lines.append(f"   — {card.citation}{link}")
+        if self.suggestions:
+            lines.append("")
+            lines.append("Try a topic: " + ", ".join(self.suggestions))
+        return "\n".join(lines)

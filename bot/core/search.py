@@ -1,0 +1,217 @@
+"""Answering a question: BM25 (SQLite FTS5) over curated tips, transcript passages as a fallback.
+
+Ranking uses FTS5's bm25() with per-field weights. Whether to answer at all is decided by
+*coverage*: the share of the question's meaning (its units, weighted by rarity) that the best
+result actually contains. Off-topic questions leave their key words uncovered and get no
+citations. The thresholds are calibrated in docs/quality.md.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.core.reply import Card, moment_url
+from bot.core.vocabulary import Unit, Vocabulary, stems
+
+MAX_QUERY_CHARS = 500
+TIP_WEIGHTS = {"title": 4.0, "questions": 5.0, "tip": 2.0, "topics": 2.0, "quote": 1.0}
+TIP_COVERAGE = 0.55  # share of the question a tip must cover to be cited
+PASSAGE_COVERAGE = 0.70  # passages are noisier: they must cover more
+RELATIVE = 0.45  # a further result must score at least this share of the best one
+CANDIDATES = 12
+OVERLAP = 0.5  # two results sharing more than half of the shorter span are the same moment
+
+
+@dataclass
+class Answer:
+    query: str
+    answered: bool
+    results: list[Card] = field(default_factory=list)
+    note: str | None = None
+    units: list[str] = field(default_factory=list)
+
+    def contract(self) -> dict[str, Any]:
+        return {"query": self.query, "answered": self.answered, "results": [c.contract() for c in self.results]}
+
+
+def fts_phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def unit_expression(unit: Unit) -> str:
+    parts = [fts_phrase(p) for p in unit.phrases if p.strip()]
+    parts += [f"topics : {fts_phrase(t.replace('-', ' '))}" for t in unit.topics]
+    return "(" + " OR ".join(parts) + ")"
+
+
+def overlaps(a: Card, b: Card) -> bool:
+    if a.source != b.source:
+        return False
+    shared = min(a.end, b.end) - max(a.start, b.start)
+    return shared > OVERLAP * min(a.end - a.start or 1.0, b.end - b.start or 1.0)
+
+
+class Searcher:
+    """Answers questions against one database; cheap to call, caches the vocabulary."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._vocab: Vocabulary | None = None
+        self._vocab_key: tuple | None = None
+        self._episodes: dict[str, tuple[str, str | None]] = {}
+
+    # -- content caches ------------------------------------------------------------------
+    def vocabulary(self) -> Vocabulary:
+        key = self.db.execute(
+            "SELECT (SELECT group_concat(slug || terms) FROM topics), (SELECT group_concat(terms) FROM synonyms)"
+        ).fetchone()
+        if self._vocab is None or key != self._vocab_key:
+            self._vocab, self._vocab_key = Vocabulary.from_db(self.db), key
+        return self._vocab
+
+    def episode(self, source: str) -> tuple[str, str | None]:
+        if source not in self._episodes:
+            row = self.db.execute("SELECT title, url FROM episodes WHERE id = ?", [source]).fetchone()
+            if row is None:
+                return (source, None)
+            self._episodes[source] = (row[0], row[1])
+        return self._episodes[source]
+
+    def forget_episodes(self) -> None:
+        self._episodes.clear()
+
+    # -- the answer ------------------------------------------------------------------------
+    def ask(self, question: str, k: int = 3, topic: str | None = None) -> Answer:
+        query = " ".join((question or "").split())
+        note = None
+        if len(query) > MAX_QUERY_CHARS:
+            query = query[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
+            note = f"Your question was long, so I read its first {len(query)} characters."
+        if topic:
+            return Answer(query=query, answered=True, results=self.browse(topic, limit=k), note=note)
+        units = self.vocabulary().units(query)
+        if not units:
+            return Answer(query=question or "", answered=False, note=note)
+        self._weigh(units)
+        tips = self._tips(units)
+        passages = self._passages(units)
+        results = self._select(tips, passages, k)
+        return Answer(query=question, answered=bool(results), results=results, note=note,
+                      units=[u.key for u in units])
+
+    def _weigh(self, units: list[Unit]) -> None:
+        """Rarer units count more; a unit found nowhere in the tips counts as much as the rarest."""
+        total = self.db.execute("SELECT count(*) FROM tips WHERE status = 'active'").fetchone()[0] or 1
+        ceiling = math.log(1 + (total + 0.5) / 0.5)
+        for unit in units:
+            df = self.db.execute(
+                "SELECT count(*) FROM tips_fts WHERE tips_fts MATCH ?", [unit_expression(unit)]
+            ).fetchone()[0]
+            unit.weight = math.log(1 + (total - df + 0.5) / (df + 0.5)) if df else ceiling
+
+    @staticmethod
+    def _coverage(units: list[Unit], text: str, topics: list[str] = ()) -> float:
+        have = set(stems(text))
+        got = sum(
+            u.weight
+            for u in units
+            if any(all(s in have for s in phrase) for phrase in u.match_stems() if phrase)
+            or set(u.topics) & set(topics)
+        )
+        return got / (sum(u.weight for u in units) or 1.0)
+
+    def _tips(self, units: list[Unit]) -> list[Card]:
+        weights = ", ".join(str(w) for w in TIP_WEIGHTS.values())
+        match = " OR ".join(unit_expression(u) for u in units)
+        rows = self.db.execute(
+            f"""SELECT t.id, t.title, t.tip, t.quote, t.speaker, t.source, t.start, t."end", t.topics, t.questions,
+                       bm25(tips_fts, {weights}) AS rank
+                FROM tips_fts JOIN tips t ON t.n = tips_fts.rowid
+                WHERE tips_fts MATCH ? AND t.status = 'active'
+                ORDER BY rank LIMIT {CANDIDATES}""",
+            [match],
+        ).fetchall()
+        cards = []
+        for tid, title, tip, quote, speaker, source, start, end, topics, questions, rank in rows:
+            topic_list = topics.split()
+            searchable = " ".join([title, tip, quote, questions, topics.replace("-", " ")])
+            coverage = self._coverage(units, searchable, topic_list)
+            episode, url = self.episode(source)
+            card = Card(tid, "tip", title, tip, quote, speaker, episode, source, start, end,
+                        moment_url(url, start), score=-rank, topics=topic_list)
+            card.coverage = coverage  # type: ignore[attr-defined]
+            cards.append(card)
+        return cards
+
+    def _passages(self, units: list[Unit]) -> list[Card]:
+        match = " OR ".join(unit_expression(Unit(u.key, u.phrases)) for u in units)
+        rows = self.db.execute(
+            f"""SELECT p.id, p.source, p.start, p."end", p.text, bm25(passages_fts) AS rank
+                FROM passages_fts JOIN passages p ON p.id = passages_fts.rowid
+                WHERE passages_fts MATCH ? ORDER BY rank LIMIT {CANDIDATES}""",
+            [match],
+        ).fetchall()
+        cards = []
+        for pid, source, start, end, text, rank in rows:
+            episode, url = self.episode(source)
+            speaker = self._guest(source)
+            card = Card(f"passage-{pid}", "passage", f"From the conversation with {speaker}", "", _excerpt(text),
+                        speaker, episode, source, start, end, moment_url(url, start), score=-rank)
+            card.coverage = self._coverage(units, text)  # type: ignore[attr-defined]
+            cards.append(card)
+        return cards
+
+    def _guest(self, source: str) -> str:
+        row = self.db.execute("SELECT guest FROM episodes WHERE id = ?", [source]).fetchone()
+        return row[0] if row else source
+
+    @staticmethod
+    def _select(tips: list[Card], passages: list[Card], k: int) -> list[Card]:
+        chosen: list[Card] = []
+        good_tips = [c for c in tips if c.coverage >= TIP_COVERAGE]  # type: ignore[attr-defined]
+        if good_tips:
+            best = good_tips[0].score
+            for card in good_tips:
+                if len(chosen) >= k:
+                    break
+                if card.score >= RELATIVE * best and not any(overlaps(card, c) for c in chosen):
+                    chosen.append(card)
+        good_passages = [c for c in passages if c.coverage >= PASSAGE_COVERAGE]  # type: ignore[attr-defined]
+        if good_passages:
+            best = good_passages[0].score
+            for card in good_passages:
+                if len(chosen) >= k:
+                    break
+                if card.score >= RELATIVE * best and not any(overlaps(card, c) for c in chosen):
+                    chosen.append(card)
+        return chosen
+
+    def browse(self, topic: str, limit: int = 10) -> list[Card]:
+        return self._cards(
+            "WHERE status = 'active' AND (' ' || topics || ' ') LIKE ? ORDER BY source, start LIMIT ?",
+            [f"% {topic} %", limit],
+        )
+
+    def all_tips(self) -> list[Card]:
+        return self._cards("WHERE status = 'active' ORDER BY source, start", [])
+
+    def _cards(self, where: str, params: list) -> list[Card]:
+        rows = self.db.execute(
+            f'SELECT id, title, tip, quote, speaker, source, start, "end", topics FROM tips {where}', params
+        ).fetchall()
+        cards = []
+        for tid, title, tip, quote, speaker, source, start, end, topics in rows:
+            episode, url = self.episode(source)
+            cards.append(Card(tid, "tip", title, tip, quote, speaker, episode, source, start, end,
+                              moment_url(url, start), topics=topics.split()))
+        return cards
+
+
+def _excerpt(text: str, limit: int = 300) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"

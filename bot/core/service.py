@@ -1,0 +1,195 @@
+"""`CareerBot`: the one object every front end talks to. Plain values in, `Reply` out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlite_utils import Database
+
+from bot.core.actors import Actor, ModeratorRules
+from bot.core.reply import Button, Card, Reply
+from bot.core.search import Answer, Searcher
+
+log = logging.getLogger(__name__)
+
+ASK_HELP = (
+    "Ask me a career question in your own words, for example:\n"
+    "• /ask how do I find a mentor?\n"
+    "• /ask I keep getting rejected without feedback, what can I do?\n"
+    "• /ask is it too late to switch to data science at 35?\n"
+    "Other commands: /hack for today's career hack, /tips topics to browse."
+)
+
+
+@dataclass
+class Subcommand:
+    """A `/tips <name> …` subcommand. `run` gets the bot, the actor and the rest of the text."""
+
+    name: str
+    usage: str
+    help: str
+    run: Callable[[CareerBot, Actor, str], Reply]
+    moderator: bool = False
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {}
+
+
+def subcommand(name: str, usage: str, help: str, moderator: bool = False):  # noqa: A002
+    """Register a `/tips` subcommand; moderation and scheduling modules add theirs this way."""
+
+    def wrap(fn: Callable[[CareerBot, Actor, str], Reply]) -> Callable[[CareerBot, Actor, str], Reply]:
+        SUBCOMMANDS[name] = Subcommand(name, usage, help, fn, moderator)
+        return fn
+
+    return wrap
+
+
+def refused(action: str) -> Reply:
+    return Reply("refused", "Moderators only",
+                 f"Sorry, only moderators can {action}. Nothing was changed.", ephemeral=True)
+
+
+@dataclass
+class CareerBot:
+    db: Database
+    rules: ModeratorRules = field(default_factory=ModeratorRules)
+    searcher: Searcher = field(init=False)
+    today: Callable[[], dt.date] = field(default=lambda: dt.datetime.now(dt.UTC).date())
+
+    def __post_init__(self) -> None:
+        self.searcher = Searcher(self.db)
+
+    # -- members -------------------------------------------------------------------------
+    def ask(self, text: str, actor: Actor | None = None, k: int = 3, exclude: tuple[str, ...] = ()) -> Reply:
+        query = " ".join((text or "").split())
+        if not query:
+            return Reply("help", "How to ask", ASK_HELP)
+        answer = self.searcher.ask(query, k=k + len(exclude))
+        answer.results = [c for c in answer.results if c.id not in exclude][:k]
+        self._record_query(actor, query, answer)
+        return self.answer_reply(answer)
+
+    def answer_reply(self, answer: Answer) -> Reply:
+        if not answer.results:
+            return Reply(
+                "no_answer",
+                "No tip on that yet",
+                "I couldn't find anything in our episodes that really answers that, so I won't guess. "
+                "Try rephrasing, or browse a topic:",
+                note=answer.note,
+                suggestions=self.topic_suggestions(),
+                data={"query": answer.query},
+            )
+        buttons = [Button("share", "Share to channel", style="primary"), Button("more", "Show more")]
+        buttons += [Button("feedback_up", "👍", answer.results[0].id), Button("feedback_down", "👎", answer.results[0].id)]
+        return Reply("answer", f"Tips for: {_shorten(answer.query, 120)}", cards=answer.results, buttons=buttons,
+                     note=answer.note, data={"query": answer.query, "shown": [c.id for c in answer.results]})
+
+    def more(self, query: str, shown: list[str], actor: Actor | None = None) -> Reply:
+        return self.ask(query, actor, k=3, exclude=tuple(shown))
+
+    def topics(self) -> Reply:
+        rows = self.db.execute(
+            "SELECT slug, label, (SELECT count(*) FROM tips WHERE status = 'active' "
+            "AND (' ' || tips.topics || ' ') LIKE '% ' || topics.slug || ' %') AS n FROM topics ORDER BY n DESC, slug"
+        ).fetchall()
+        lines = [f"• {slug} — {label} ({n} tip{'s' if n != 1 else ''})" for slug, label, n in rows if n]
+        return Reply("topics", "Topics", "\n".join(lines) + "\n\nBrowse one with /tips topic <name>.",
+                     data={"topics": [(slug, label, n) for slug, label, n in rows]})
+
+    def topic(self, name: str) -> Reply:
+        slug = name.strip().lower().replace(" ", "-")
+        known = {s for (s,) in self.db.execute("SELECT slug FROM topics")}
+        if slug not in known:
+            return Reply("no_answer", "Unknown topic", f"There is no topic called “{_shorten(name, 60)}”.",
+                         suggestions=self.topic_suggestions())
+        cards = self.searcher.browse(slug, limit=5)
+        if not cards:
+            return Reply("no_answer", "No tips yet", f"No tips on {slug} yet.", suggestions=self.topic_suggestions())
+        return Reply("answer", f"Tips on {slug}", cards=cards,
+                     buttons=[Button("share", "Share to channel", style="primary")], data={"topic": slug})
+
+    def topic_names(self, prefix: str = "") -> list[str]:
+        prefix = prefix.strip().lower()
+        return [s for (s,) in self.db.execute("SELECT slug FROM topics ORDER BY slug") if prefix in s][:25]
+
+    def topic_suggestions(self, limit: int = 6) -> list[str]:
+        rows = self.db.execute(
+            "SELECT slug FROM topics ORDER BY (SELECT count(*) FROM tips WHERE status = 'active' "
+            "AND (' ' || tips.topics || ' ') LIKE '% ' || topics.slug || ' %') DESC, slug LIMIT ?", [limit]
+        )
+        return [s for (s,) in rows]
+
+    def help(self) -> Reply:
+        lines = [ASK_HELP, "", "/tips subcommands:"]
+        lines += [
+            f"• /tips {s.usage}: {s.help}" + (" (moderators)" if s.moderator else "") for s in SUBCOMMANDS.values()
+        ]
+        return Reply("help", "careerbot help", "\n".join(lines))
+
+    def hack(self, channel: str, date: dt.date | None = None) -> Reply:
+        from bot.core.hack import hack_for
+
+        date = date or self.today()
+        card = hack_for(self, channel, date)
+        if card is None:
+            return Reply("no_answer", "No career hack", "There are no active tips to choose from yet.")
+        return Reply(
+            "hack", f"Career hack for {date:%A, %d %B}", cards=[card],
+            buttons=[Button("share", "Share to channel", style="primary"), Button("ask_followup", "Ask a follow-up"),
+                     Button("feedback_up", "👍", card.id), Button("feedback_down", "👎", card.id)],
+            data={"channel": channel, "date": date.isoformat()},
+        )
+
+    def feedback(self, actor: Actor, tip_id: str, kind: str, note: str | None = None) -> Reply:
+        if kind not in ("up", "down", "flag"):
+            return Reply("error", text="Unknown feedback.")
+        exists = self.db.execute("SELECT 1 FROM tips WHERE id = ?", [tip_id]).fetchone()
+        if not exists:
+            return Reply("error", text="That tip no longer exists.")
+        self.db.execute("INSERT INTO feedback (platform, user, tip_id, kind, note) VALUES (?, ?, ?, ?, ?)",
+                        [actor.platform, actor.user_id, tip_id, kind, (note or "")[:500] or None])
+        thanks = {"up": "Thanks, glad it helped!", "down": "Thanks, noted: we'll look at that tip.",
+                  "flag": "Thanks for flagging it: a moderator will review that tip."}[kind]
+        return Reply("info", text=thanks)
+
+    # -- /tips routing -------------------------------------------------------------------
+    def tips_command(self, actor: Actor, text: str) -> Reply:
+        """Route `/tips <subcommand> …` for text front ends (Slack, console)."""
+        name, _, rest = (text or "").strip().partition(" ")
+        name = name.lower()
+        if name in ("", "help"):
+            return self.help()
+        if name == "topics":
+            return self.topics()
+        if name == "topic":
+            return self.topic(rest) if rest.strip() else self.topics()
+        sub = SUBCOMMANDS.get(name)
+        if sub is None:
+            return Reply("error", "Unknown command",
+                         f"I don't know “/tips {_shorten(name, 40)}”. Try /tips help.")
+        if sub.moderator and not self.rules.is_moderator(actor):
+            return refused(sub.help.rstrip(".").lower() if sub.help else f"use /tips {name}")
+        return sub.run(self, actor, rest.strip())
+
+    def is_moderator(self, actor: Actor) -> bool:
+        return self.rules.is_moderator(actor)
+
+    # -- bookkeeping ---------------------------------------------------------------------
+    def _record_query(self, actor: Actor | None, query: str, answer: Answer) -> None:
+        if actor is None:
+            return
+        self.db.execute(
+            "INSERT INTO queries (platform, query, answered, top_id) VALUES (?, ?, ?, ?)",
+            [actor.platform, query[:500], int(bool(answer.results)), answer.results[0].id if answer.results else None],
+        )
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+

@@ -1,0 +1,1 @@
+"""Reading, correcting and validating the reviewable files under content/."""

@@ -1,0 +1,210 @@
+"""`careerbot content load`: sync content/ into the database, idempotently and atomically."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.corpus.files import Content, tip_hash
+from bot.corpus.passages import make_passages
+from bot.corpus.validate import check_content
+from bot.models import Tip
+from bot.store import transaction
+
+
+class ContentInvalid(Exception):
+    def __init__(self, problems: list) -> None:
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) in content; run `careerbot content check`")
+
+
+@dataclass
+class LoadReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    conflicts: list[str] = field(default_factory=list)  # moderator edits newer than the file
+    episodes_added: list[str] = field(default_factory=list)
+    episodes_updated: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.retired or self.episodes_added or self.episodes_updated)
+
+    def lines(self) -> list[str]:
+        out = [
+            f"episodes: {len(self.episodes_added)} added, {len(self.episodes_updated)} updated",
+            f"tips: {len(self.added)} added, {len(self.updated)} updated, {len(self.retired)} retired, "
+            f"{self.unchanged} unchanged",
+        ]
+        out += [f"  + {t}" for t in self.added] + [f"  ~ {t}" for t in self.updated]
+        out += [f"  - {t}" for t in self.retired]
+        out += [
+            f"  ! {t}: edited by a moderator since the last load; kept the database version "
+            "(run `careerbot content export`, or load with --force to take the file)"
+            for t in self.conflicts
+        ]
+        return out
+
+
+def tip_row(tip: Tip) -> dict[str, Any]:
+    return {
+        "id": tip.id,
+        "title": tip.title,
+        "tip": tip.tip,
+        "quote": tip.quote,
+        "speaker": tip.speaker,
+        "source": tip.source,
+        "start": tip.start,
+        "end": tip.end,
+        "topics": " ".join(tip.topics),
+        "questions": "\n".join(tip.questions),
+        "status": tip.status,
+    }
+
+
+def row_to_tip(row: dict[str, Any]) -> Tip:
+    return Tip(
+        id=row["id"], title=row["title"], tip=row["tip"], quote=row["quote"], speaker=row["speaker"],
+        source=row["source"], start=row["start"], end=row["end"], topics=row["topics"].split(),
+        questions=row["questions"].split("\n"), status=row["status"],
+    )
+
+
+def audit(db: Database, actor: str, platform: str, action: str, entity: str, entity_id: str,
+          before: dict | None, after: dict | None, reverts: int | None = None) -> int:
+    """Record one change; must run inside the caller's transaction."""
+    cursor = db.execute(
+        "INSERT INTO audit (actor, platform, action, entity, entity_id, before, after, reverts) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [actor, platform, action, entity, entity_id,
+         json.dumps(before, ensure_ascii=False) if before is not None else None,
+         json.dumps(after, ensure_ascii=False) if after is not None else None, reverts],
+    )
+    return cursor.lastrowid
+
+
+def load_content(db: Database, content: Content, *, force: bool = False, actor: str = "content-load") -> LoadReport:
+    """Make the database match content/; a moderator's newer edit is kept and reported unless `force`."""
+    problems = check_content(content)
+    if problems:
+        raise ContentInvalid(problems)
+    report = LoadReport()
+    with transaction(db):
+        _load_vocabulary(db, content)
+        _load_episodes(db, content, report)
+        _load_tips(db, content, report, force=force, actor=actor)
+    return report
+
+
+def _load_vocabulary(db: Database, content: Content) -> None:
+    db.execute("DELETE FROM topics")
+    for slug, topic in content.topics.items():
+        db.execute("INSERT INTO topics (slug, label, terms) VALUES (?, ?, ?)",
+                   [slug, topic.label, json.dumps(topic.terms, ensure_ascii=False)])
+    db.execute("DELETE FROM synonyms")
+    for group in content.synonyms:
+        db.execute("INSERT INTO synonyms (terms) VALUES (?)", [json.dumps(group, ensure_ascii=False)])
+
+
+def _load_episodes(db: Database, content: Content, report: LoadReport) -> None:
+    for stem, transcript in content.transcripts.items():
+        episode = content.episodes[stem]
+        corrections = content.corrections.get(stem)
+        fingerprint = json.dumps(
+            [transcript.file_hash, episode.model_dump(), corrections.mapping if corrections else {}], sort_keys=True
+        )
+        existing = db.execute("SELECT file_hash FROM episodes WHERE id = ?", [stem]).fetchone()
+        if existing and existing[0] == fingerprint:
+            continue
+        store_transcript(db, stem, transcript.cues, episode.model_dump(), transcript.format,
+                         corrections.mapping if corrections else {}, fingerprint)
+        (report.episodes_updated if existing else report.episodes_added).append(stem)
+
+
+def store_transcript(db: Database, stem: str, cues: list, meta: dict[str, Any], fmt: str,
+                     corrections: dict[str, str], fingerprint: str | None) -> None:
+    """Replace one transcript's episode row, cues and passages; must run inside a transaction."""
+    from bot.corpus.corrections import Corrections
+
+    db.execute("DELETE FROM passages WHERE source = ?", [stem])
+    db.execute("DELETE FROM cues WHERE source = ?", [stem])
+    db.execute(
+        "INSERT INTO episodes (id, title, guest, guest_role, host, summary, url, date, format, file_hash, duration, "
+        "corrections, loaded_at) VALUES (:id, :title, :guest, :guest_role, :host, :summary, :url, :date, :format, "
+        ":file_hash, :duration, :corrections, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) "
+        "ON CONFLICT(id) DO UPDATE SET title=excluded.title, guest=excluded.guest, guest_role=excluded.guest_role, "
+        "host=excluded.host, summary=excluded.summary, url=excluded.url, date=excluded.date, format=excluded.format, "
+        "file_hash=excluded.file_hash, duration=excluded.duration, corrections=excluded.corrections, "
+        "loaded_at=excluded.loaded_at",
+        {"id": stem, "title": meta["title"], "guest": meta["guest"], "guest_role": meta.get("guest_role"),
+         "host": meta.get("host"), "summary": meta.get("summary"), "url": meta.get("url"), "date": meta.get("date"),
+         "format": fmt, "file_hash": fingerprint, "duration": cues[-1].end if cues else 0,
+         "corrections": json.dumps(corrections, ensure_ascii=False)},
+    )
+    db.conn.executemany(
+        'INSERT INTO cues (source, idx, start, "end", text) VALUES (?, ?, ?, ?, ?)',
+        [(stem, i, c.start, c.end, c.text) for i, c in enumerate(cues)],
+    )
+    db.conn.executemany(
+        'INSERT INTO passages (source, start, "end", text) VALUES (?, ?, ?, ?)',
+        [(stem, s, e, t) for s, e, t in make_passages(cues, Corrections(corrections))],
+    )
+
+
+def _load_tips(db: Database, content: Content, report: LoadReport, *, force: bool, actor: str) -> None:
+    rows = {r["id"]: r for r in _dicts(db, "SELECT * FROM tips")}
+    in_files = set()
+    for tip in content.tips:
+        in_files.add(tip.id)
+        new_hash = tip_hash(tip)
+        row = rows.get(tip.id)
+        if row is None:
+            values = tip_row(tip) | {"file_hash": new_hash}
+            _insert_tip(db, values)
+            audit(db, actor, "cli", "add", "tip", tip.id, None, tip_row(tip))
+            report.added.append(tip.id)
+            continue
+        if row["file_hash"] == new_hash:
+            report.unchanged += 1  # the file did not change; any newer moderator edit stands
+            continue
+        db_hash = tip_hash(row_to_tip(row))
+        if db_hash == new_hash:
+            # The file caught up with the database (e.g. after an export): just record it.
+            db.execute("UPDATE tips SET file_hash = ?, origin = 'content' WHERE id = ?", [new_hash, tip.id])
+            report.unchanged += 1
+            continue
+        if db_hash != row["file_hash"] and not force:
+            report.conflicts.append(tip.id)  # edited in chat since the last load, and the file changed too
+            continue
+        before = {k: row[k] for k in tip_row(tip)}
+        values = tip_row(tip)
+        db.execute(
+            'UPDATE tips SET title=:title, tip=:tip, quote=:quote, speaker=:speaker, source=:source, start=:start, '
+            '"end"=:end, topics=:topics, questions=:questions, status=:status, version=version+1, origin=\'content\', '
+            "file_hash=:file_hash, updated_at=strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), updated_by=:actor WHERE id=:id",
+            values | {"file_hash": new_hash, "actor": actor},
+        )
+        audit(db, actor, "cli", "update", "tip", tip.id, before, values)
+        report.updated.append(tip.id)
+    for tip_id, row in rows.items():
+        if tip_id in in_files or row["status"] == "retired" or row["origin"] == "moderator":
+            continue
+        db.execute("UPDATE tips SET status='retired', version=version+1, updated_by=? WHERE id=?", [actor, tip_id])
+        audit(db, actor, "cli", "retire", "tip", tip_id, {"status": "active"}, {"status": "retired"})
+        report.retired.append(tip_id)
+
+
+def _insert_tip(db: Database, values: dict[str, Any]) -> None:
+    columns = ", ".join(f'"{k}"' for k in values)
+    db.execute(f"INSERT INTO tips ({columns}) VALUES ({', '.join(':' + k for k in values)})", values)
+
+
+def _dicts(db: Database, sql: str, params: list | dict | None = None) -> list[dict[str, Any]]:
+    cursor = db.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -1,0 +1,142 @@
+"""Transcript parsing: the seeds' `m:ss text` captions, SRT and WebVTT.
+
+Every format becomes a list of `Cue`s. A malformed file raises `TranscriptError`
+naming the file, the line and the reason; callers load nothing from it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import srt
+import webvtt
+import webvtt.errors
+
+STAMP = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$")
+SEED_LINE = re.compile(r"^(\d+(?::\d{2}){1,2})(?:\s+(.*))?$")
+MAX_TRANSCRIPT_BYTES = 5_000_000
+
+
+class TranscriptError(ValueError):
+    """A transcript that cannot be loaded; the message names file, line and reason."""
+
+    def __init__(self, name: str, line: int | None, reason: str) -> None:
+        self.name, self.line, self.reason = name, line, reason
+        where = f"{name}:{line}" if line else name
+        super().__init__(f"{where}: {reason}")
+
+
+@dataclass(frozen=True)
+class Cue:
+    start: float
+    end: float
+    text: str
+
+
+def parse_stamp(value: str | int | float) -> float:
+    """`"1:02:03"`, `"2:03"`, `"2:03.5"` or a number of seconds -> seconds."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    match = STAMP.match(str(value).strip())
+    if not match:
+        raise ValueError(f"not a timestamp: {value!r} (expected m:ss or h:mm:ss)")
+    hours, minutes, seconds, frac = match.groups()
+    if int(seconds) >= 60 or (hours is not None and int(minutes) >= 60):
+        raise ValueError(f"not a timestamp: {value!r}")
+    total = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
+    return total + (int(frac) / 10 ** len(frac) if frac else 0.0)
+
+
+def format_stamp(seconds: float) -> str:
+    """Seconds -> `m:ss` or `h:mm:ss`, as people read podcast times."""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def detect_format(text: str, name: str = "") -> str:
+    lowered = name.lower()
+    if lowered.endswith(".vtt") or text.lstrip("\ufeff").startswith("WEBVTT"):
+        return "vtt"
+    if lowered.endswith(".srt") or re.match(r"\s*\d+\s*\r?\n\s*\d\d:\d\d:\d\d[,.]\d+\s+-->", text):
+        return "srt"
+    return "seed"
+
+
+def parse_seed(text: str, name: str) -> list[Cue]:
+    """The seeds' caption format: one `m:ss text` or `h:mm:ss text` per line."""
+    starts: list[tuple[float, str]] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        match = SEED_LINE.match(line)
+        if not match:
+            raise TranscriptError(name, number, f"expected 'm:ss text', got {line[:60]!r}")
+        try:
+            start = parse_stamp(match.group(1))
+        except ValueError as exc:
+            raise TranscriptError(name, number, str(exc)) from None
+        if starts and start < starts[-1][0]:
+            raise TranscriptError(name, number, f"timestamp {match.group(1)} goes backwards")
+        starts.append((start, (match.group(2) or "").strip()))
+    cues = []
+    for i, (start, words) in enumerate(starts):
+        end = starts[i + 1][0] if i + 1 < len(starts) else start + 3.0
+        cues.append(Cue(start, max(end, start), words))
+    return cues
+
+
+def parse_srt(text: str, name: str) -> list[Cue]:
+    try:
+        subtitles = list(srt.parse(text, ignore_errors=False))
+    except srt.SRTParseError as exc:
+        line = text.count("\n", 0, getattr(exc, "actual_start", 0) or 0) + 1
+        raise TranscriptError(name, line, f"malformed SRT: {exc}") from None
+    return [
+        Cue(s.start.total_seconds(), s.end.total_seconds(), " ".join(s.content.split()))
+        for s in sorted(subtitles, key=lambda s: s.start)
+    ]
+
+
+def parse_vtt(text: str, name: str) -> list[Cue]:
+    try:
+        captions = webvtt.from_string(text.lstrip("\ufeff"))
+    except webvtt.errors.MalformedFileError as exc:
+        raise TranscriptError(name, None, f"malformed WebVTT: {exc}") from None
+    cues = []
+    for caption in captions:
+        try:
+            start, end = parse_stamp(caption.start), parse_stamp(caption.end)
+        except ValueError as exc:
+            raise TranscriptError(name, getattr(caption, "line", None), str(exc)) from None
+        cues.append(Cue(start, end, " ".join(caption.text.split())))
+    return sorted(cues, key=lambda c: c.start)
+
+
+def parse_transcript(text: str, name: str, fmt: str | None = None) -> list[Cue]:
+    """Parse any supported format; raise TranscriptError for anything unusable."""
+    if "\x00" in text:
+        raise TranscriptError(name, None, "binary data, not a text transcript")
+    if len(text.encode("utf-8", "replace")) > MAX_TRANSCRIPT_BYTES:
+        raise TranscriptError(name, None, f"larger than {MAX_TRANSCRIPT_BYTES // 1_000_000} MB")
+    fmt = fmt or detect_format(text, name)
+    parser = {"seed": parse_seed, "srt": parse_srt, "vtt": parse_vtt}.get(fmt)
+    if parser is None:
+        raise TranscriptError(name, None, f"unknown format {fmt!r} (seed, srt or vtt)")
+    cues = parser(text, name)
+    cues = [c for c in cues if c.text]
+    if not cues:
+        raise TranscriptError(name, None, "no captions found")
+    return cues
+
+
+def read_transcript(path: Path, fmt: str | None = None) -> list[Cue]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TranscriptError(path.name, None, f"not UTF-8 text ({exc.reason})") from None
+    return parse_transcript(text, path.name, fmt)

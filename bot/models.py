@@ -1,0 +1,123 @@
+"""The content's shapes, validated once here for files, chat forms and the CLI alike."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.corpus.transcripts import parse_stamp
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+STEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+MAX_SPAN_SECONDS = 180.0
+QUOTE_MAX = 400
+
+
+def _clean(value: object) -> object:
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+class Tip(BaseModel):
+    """A curated tip: our summary plus the speaker's words from one cited span."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str = Field(min_length=3, max_length=80)
+    title: str = Field(min_length=3, max_length=90)
+    tip: str = Field(min_length=10, max_length=500)
+    quote: str = Field(min_length=10, max_length=QUOTE_MAX)
+    speaker: str = Field(min_length=2, max_length=80)
+    source: str
+    start: float = Field(ge=0)
+    end: float = Field(ge=0)
+    topics: list[str] = Field(min_length=1, max_length=5)
+    questions: list[str] = Field(min_length=3, max_length=6)
+    status: Literal["active", "retired"] = "active"
+
+    @field_validator("title", "tip", "quote", "speaker", mode="before")
+    @classmethod
+    def _one_line(cls, value: object) -> object:
+        return _clean(value)
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError("id must be a lowercase slug like 'find-a-mentor'")
+        return value
+
+    @field_validator("source")
+    @classmethod
+    def _stem(cls, value: str) -> str:
+        if not STEM.match(value):
+            raise ValueError("source must be a transcript file stem")
+        return value
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _seconds(cls, value: object) -> float:
+        return parse_stamp(value)  # type: ignore[arg-type]
+
+    @field_validator("questions", mode="before")
+    @classmethod
+    def _questions(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [line for line in value.splitlines() if line.strip()]
+        if isinstance(value, list):
+            value = [_clean(q) for q in value]
+            if any(not isinstance(q, str) or not 3 <= len(q) <= 200 for q in value):
+                raise ValueError("each question must be 3-200 characters")
+        return value
+
+    @field_validator("topics", mode="before")
+    @classmethod
+    def _topics(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.replace(",", " ").split()
+        return value
+
+    @model_validator(mode="after")
+    def _span(self) -> Tip:
+        if self.end <= self.start:
+            raise ValueError("end must come after start")
+        if self.end - self.start > MAX_SPAN_SECONDS:
+            raise ValueError(f"span is {self.end - self.start:.0f} s; keep it to one focused span <= 180 s")
+        return self
+
+
+class Episode(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str = Field(min_length=1, max_length=200)
+    guest: str = Field(min_length=1, max_length=100)
+    guest_role: str | None = None
+    host: str | None = None
+    summary: str | None = Field(default=None, max_length=400)
+    url: str | None = None
+    date: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value and not re.match(r"^https?://\S+$", value):
+            raise ValueError("url must start with http:// or https://")
+        return value or None
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date(cls, value: object) -> object:
+        if value is None or value == "":
+            return None
+        value = str(value)
+        if not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
+            raise ValueError("date must be YYYY-MM-DD")
+        return value
+
+
+class Topic(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: str
+    terms: list[str] = []

@@ -1,0 +1,177 @@
+"""Schema migrations, numbered by SQLite's `user_version`.
+
+Append a function to MIGRATIONS to change the schema; never edit a released one.
+A database from an older version upgrades in place when it is opened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlite_utils import Database
+
+TIP_FTS_COLUMNS = ["title", "questions", "tip", "topics", "quote"]
+
+
+def _v1_initial(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS episodes (
+            id TEXT PRIMARY KEY,            -- transcript file stem
+            title TEXT NOT NULL,
+            guest TEXT NOT NULL,
+            guest_role TEXT,
+            host TEXT,
+            summary TEXT,
+            url TEXT,
+            date TEXT,
+            format TEXT NOT NULL DEFAULT 'seed',
+            file_hash TEXT,
+            duration REAL NOT NULL DEFAULT 0,
+            corrections TEXT NOT NULL DEFAULT '{}',   -- JSON heard -> meant
+            loaded_at TEXT
+        );
+        CREATE TABLE IF NOT EXISTS cues (
+            source TEXT NOT NULL REFERENCES episodes(id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            start REAL NOT NULL,
+            "end" REAL NOT NULL,
+            text TEXT NOT NULL,             -- as captioned
+            PRIMARY KEY (source, idx)
+        );
+        CREATE TABLE IF NOT EXISTS passages (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL REFERENCES episodes(id) ON DELETE CASCADE,
+            start REAL NOT NULL,
+            "end" REAL NOT NULL,
+            text TEXT NOT NULL              -- corrected, searchable
+        );
+        CREATE INDEX IF NOT EXISTS passages_source ON passages(source, start);
+        CREATE TABLE IF NOT EXISTS topics (
+            slug TEXT PRIMARY KEY,
+            label TEXT NOT NULL,
+            terms TEXT NOT NULL DEFAULT '[]'          -- JSON list
+        );
+        CREATE TABLE IF NOT EXISTS synonyms (
+            id INTEGER PRIMARY KEY,
+            terms TEXT NOT NULL                       -- JSON list of equivalent phrases
+        );
+        CREATE TABLE IF NOT EXISTS tips (
+            n INTEGER PRIMARY KEY,          -- stable rowid for the FTS index
+            id TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            tip TEXT NOT NULL,
+            quote TEXT NOT NULL,
+            speaker TEXT NOT NULL,
+            source TEXT NOT NULL,
+            start REAL NOT NULL,
+            "end" REAL NOT NULL,
+            topics TEXT NOT NULL,           -- space-separated slugs
+            questions TEXT NOT NULL,        -- one per line
+            status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'retired')),
+            version INTEGER NOT NULL DEFAULT 1,
+            origin TEXT NOT NULL DEFAULT 'content',   -- 'content' (from files) or 'moderator'
+            file_hash TEXT,                 -- hash of the file version last loaded
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            updated_by TEXT
+        );
+        CREATE TABLE IF NOT EXISTS audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            actor TEXT NOT NULL,
+            platform TEXT NOT NULL,
+            action TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            before TEXT,                    -- JSON
+            after TEXT,                     -- JSON
+            reverts INTEGER REFERENCES audit(id)
+        );
+        CREATE INDEX IF NOT EXISTS audit_entity ON audit(entity, entity_id);
+        CREATE TABLE IF NOT EXISTS subscriptions (
+            channel TEXT PRIMARY KEY,       -- 'slack:C123', 'discord:456', 'console:local'
+            platform TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            time TEXT NOT NULL,             -- HH:MM local
+            timezone TEXT NOT NULL,
+            days TEXT NOT NULL DEFAULT 'daily',
+            topics TEXT NOT NULL DEFAULT '',
+            paused INTEGER NOT NULL DEFAULT 0,
+            created_by TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            failures INTEGER NOT NULL DEFAULT 0,
+            failing_since TEXT,
+            last_error TEXT
+        );
+        CREATE TABLE IF NOT EXISTS posts (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            date TEXT NOT NULL,             -- the channel's local date
+            tip_id TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'claimed',   -- claimed, sent, failed, skipped
+            claimed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            sent_at TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            message_ref TEXT,
+            error TEXT,
+            UNIQUE (channel, date)
+        );
+        CREATE TABLE IF NOT EXISTS feedback (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            platform TEXT NOT NULL,
+            user TEXT,
+            tip_id TEXT NOT NULL,
+            kind TEXT NOT NULL,             -- up, down, flag
+            note TEXT
+        );
+        CREATE TABLE IF NOT EXISTS queries (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            platform TEXT NOT NULL,
+            query TEXT NOT NULL,
+            answered INTEGER NOT NULL,
+            top_id TEXT
+        );
+        CREATE TABLE IF NOT EXISTS review_queue (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            start REAL NOT NULL,
+            "end" REAL NOT NULL,
+            text TEXT NOT NULL,
+            score REAL NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'pending',   -- pending, accepted, rejected, skipped
+            decided_by TEXT,
+            decided_at TEXT,
+            tip_id TEXT
+        );
+        """
+    )
+    for table, columns in (("tips", TIP_FTS_COLUMNS), ("passages", ["text"])):
+        if not db[table].detect_fts():
+            db[table].enable_fts(columns, fts_version="FTS5", create_triggers=True, tokenize="porter")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1_initial]
+LATEST = len(MIGRATIONS)
+
+
+def version(db: Database) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: Database) -> list[int]:
+    """Apply every migration newer than the database; return the versions applied.
+
+    Migrations are written to be idempotent, so one interrupted half-way is simply run again.
+    """
+    applied = []
+    current = version(db)
+    if current > LATEST:
+        raise RuntimeError(f"database schema v{current} is newer than this careerbot (v{LATEST}); upgrade careerbot")
+    for number in range(current + 1, LATEST + 1):
+        MIGRATIONS[number - 1](db)
+        db.execute(f"PRAGMA user_version = {number}")
+        applied.append(number)
+    return applied
