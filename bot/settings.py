@@ -46,8 +46,9 @@ class Settings(BaseSettings):
     host: str = "0.0.0.0"
     careerbot_grace_hours: float = Field(default=6.0, ge=0)
     careerbot_moderators_channel: str | None = None
-    log_level: str = "INFO"
+    log_level: str = Field(default="INFO", pattern="(?i)^(debug|info|warning|error|critical)$")
     log_format: str = Field(default="console", pattern="^(console|json)$")
+    careerbot_shutdown_seconds: float = Field(default=20.0, ge=0, description="how long shutdown waits for in-flight replies and posts")
 
     @field_validator("slack_moderators", mode="before")
     @classmethod

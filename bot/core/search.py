@@ -15,13 +15,18 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.core.reply import Card, moment_url
-from bot.core.vocabulary import Unit, Vocabulary, stems
+from bot.core.vocabulary import STOPWORDS, Unit, Vocabulary, stems, words
 
 MAX_QUERY_CHARS = 500
-TIP_WEIGHTS = {"title": 4.0, "questions": 5.0, "tip": 2.0, "topics": 2.0, "quote": 1.0}
-TIP_COVERAGE = 0.55  # share of the question a tip must cover to be cited
-PASSAGE_COVERAGE = 0.70  # passages are noisier: they must cover more
-RELATIVE = 0.45  # a further result must score at least this share of the best one
+TIP_WEIGHTS = {"title": 4.0, "questions": 5.0, "tip": 2.0, "topics": 2.0, "quote": 1.0, "context": 0.5}
+EXPANSION_SHARE = 0.5  # how much synonym and topic matches count beside the words typed
+# confidence = (best tip's score x (COVERAGE_BASE + its coverage) + PASSAGE_SHARE x best passage's BM25)
+#              x share of the question's units found anywhere in the corpus;
+# the question is answered when confidence >= ANSWER_AT (calibrated in docs/quality.md).
+COVERAGE_BASE = 0.5
+PASSAGE_SHARE = 0.25
+ANSWER_AT = 12.0
+RELATIVE = 0.3  # a further result must score at least this share of the best one
 CANDIDATES = 12
 OVERLAP = 0.5  # two results sharing more than half of the shorter span are the same moment
 
@@ -96,22 +101,33 @@ class Searcher:
         units = self.vocabulary().units(query)
         if not units:
             return Answer(query=question or "", answered=False, note=note)
-        self._weigh(units)
+        known = self._weigh(units)
         tips = self._tips(units)
         passages = self._passages(units)
-        results = self._select(tips, passages, k)
+        results = self._select(tips, passages, k, known)
         return Answer(query=question, answered=bool(results), results=results, note=note,
                       units=[u.key for u in units])
 
-    def _weigh(self, units: list[Unit]) -> None:
-        """Rarer units count more; a unit found nowhere in the tips counts as much as the rarest."""
+    def _weigh(self, units: list[Unit]) -> float:
+        """Weigh units by rarity among the tips; return the share of units the corpus knows at all.
+
+        A unit found in no tip counts as much as the rarest one. A unit found nowhere, not even
+        in the conversations, is most likely what an off-topic question is really about.
+        """
         total = self.db.execute("SELECT count(*) FROM tips WHERE status = 'active'").fetchone()[0] or 1
         ceiling = math.log(1 + (total + 0.5) / 0.5)
+        known = 0
         for unit in units:
-            df = self.db.execute(
-                "SELECT count(*) FROM tips_fts WHERE tips_fts MATCH ?", [unit_expression(unit)]
-            ).fetchone()[0]
+            expression = unit_expression(unit)
+            df = self.db.execute("SELECT count(*) FROM tips_fts WHERE tips_fts MATCH ?", [expression]).fetchone()[0]
             unit.weight = math.log(1 + (total - df + 0.5) / (df + 0.5)) if df else ceiling
+            known += bool(df or unit.topics) or bool(
+                self.db.execute(
+                    "SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? LIMIT 1",
+                    [unit_expression(Unit(unit.key, unit.phrases))],
+                ).fetchone()
+            )
+        return known / len(units)
 
     @staticmethod
     def _coverage(units: list[Unit], text: str, topics: list[str] = ()) -> float:
@@ -125,27 +141,37 @@ class Searcher:
         return got / (sum(u.weight for u in units) or 1.0)
 
     def _tips(self, units: list[Unit]) -> list[Card]:
+        """Candidates from the expanded query, scored by what was typed plus a share of the expansions.
+
+        Expansions (synonyms, topic terms) find the right tips when the member's words differ from
+        ours; counting them in full would let a pile of synonyms outweigh the words actually typed.
+        """
         weights = ", ".join(str(w) for w in TIP_WEIGHTS.values())
-        match = " OR ".join(unit_expression(u) for u in units)
+        sql = f"""SELECT t.n, bm25(tips_fts, {weights}) FROM tips_fts JOIN tips t ON t.n = tips_fts.rowid
+                  WHERE tips_fts MATCH ? AND t.status = 'active' ORDER BY 2 LIMIT {CANDIDATES * 2}"""
+        expanded = dict(self.db.execute(sql, [" OR ".join(unit_expression(u) for u in units)]).fetchall())
+        typed_words = {w for u in units for w in words(u.key) if w not in STOPWORDS}
+        typed = dict(self.db.execute(sql, [" OR ".join(fts_phrase(w) for w in typed_words)]).fetchall())
+        scores = {n: -typed.get(n, 0.0) + EXPANSION_SHARE * -expanded.get(n, 0.0) for n in expanded | typed}
+        best = sorted(scores, key=scores.get, reverse=True)[:CANDIDATES]
+        if not best:
+            return []
         rows = self.db.execute(
-            f"""SELECT t.id, t.title, t.tip, t.quote, t.speaker, t.source, t.start, t."end", t.topics, t.questions,
-                       bm25(tips_fts, {weights}) AS rank
-                FROM tips_fts JOIN tips t ON t.n = tips_fts.rowid
-                WHERE tips_fts MATCH ? AND t.status = 'active'
-                ORDER BY rank LIMIT {CANDIDATES}""",
-            [match],
+            f"""SELECT n, id, title, tip, quote, speaker, source, start, "end", topics, questions, context FROM tips
+                WHERE n IN ({", ".join("?" * len(best))})""",
+            best,
         ).fetchall()
         cards = []
-        for tid, title, tip, quote, speaker, source, start, end, topics, questions, rank in rows:
+        for n, tid, title, tip, quote, speaker, source, start, end, topics, questions, context in rows:
             topic_list = topics.split()
-            searchable = " ".join([title, tip, quote, questions, topics.replace("-", " ")])
-            coverage = self._coverage(units, searchable, topic_list)
+            searchable = " ".join([title, tip, quote, questions, topics.replace("-", " "), context])
             episode, url = self.episode(source)
             card = Card(tid, "tip", title, tip, quote, speaker, episode, source, start, end,
-                        moment_url(url, start), score=-rank, topics=topic_list)
-            card.coverage = coverage  # type: ignore[attr-defined]
+                        moment_url(url, start), score=scores[n], topics=topic_list)
+            card.coverage = self._coverage(units, searchable, topic_list)  # type: ignore[attr-defined]
+            card.typed = -typed.get(n, 0.0)  # type: ignore[attr-defined]
             cards.append(card)
-        return cards
+        return sorted(cards, key=lambda c: c.score, reverse=True)
 
     def _passages(self, units: list[Unit]) -> list[Card]:
         match = " OR ".join(unit_expression(Unit(u.key, u.phrases)) for u in units)
@@ -170,22 +196,23 @@ class Searcher:
         return row[0] if row else source
 
     @staticmethod
-    def _select(tips: list[Card], passages: list[Card], k: int) -> list[Card]:
+    def confidence(tips: list[Card], passages: list[Card], known: float) -> float:
+        """How sure we are that the corpus answers the question at all (see docs/quality.md)."""
+        tip = tips[0].score * (COVERAGE_BASE + tips[0].coverage) if tips else 0.0  # type: ignore[attr-defined]
+        return (tip + PASSAGE_SHARE * (passages[0].score if passages else 0.0)) * known
+
+    def _select(self, tips: list[Card], passages: list[Card], k: int, known: float) -> list[Card]:
+        """Curated tips first, then passages "from the conversation"; never the same moment twice."""
+        if self.confidence(tips, passages, known) < ANSWER_AT:
+            return []
         chosen: list[Card] = []
-        good_tips = [c for c in tips if c.coverage >= TIP_COVERAGE]  # type: ignore[attr-defined]
-        if good_tips:
-            best = good_tips[0].score
-            for card in good_tips:
+        for pool in (tips, passages):
+            if not pool:
+                continue
+            best = pool[0].score
+            for card in pool:
                 if len(chosen) >= k:
-                    break
-                if card.score >= RELATIVE * best and not any(overlaps(card, c) for c in chosen):
-                    chosen.append(card)
-        good_passages = [c for c in passages if c.coverage >= PASSAGE_COVERAGE]  # type: ignore[attr-defined]
-        if good_passages:
-            best = good_passages[0].score
-            for card in good_passages:
-                if len(chosen) >= k:
-                    break
+                    return chosen
                 if card.score >= RELATIVE * best and not any(overlaps(card, c) for c in chosen):
                     chosen.append(card)
         return chosen

@@ -30,6 +30,8 @@ STOPWORDS = frozenset(
     get got getting go going gonna want wanna like know tell say said think way thing things lot lots much many
     one ones people person guys kind sort bit even still ever every us let make makes made best good better
     yes yeah ok okay well would could maybe sure right
+    tip tips advice advise suggestion suggestions recommendation recommendations idea ideas question questions
+    help helpful guys anyone somebody genuinely honestly basically
     """.split()
 )
 

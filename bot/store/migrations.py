@@ -10,7 +10,12 @@ from collections.abc import Callable
 
 from sqlite_utils import Database
 
-TIP_FTS_COLUMNS = ["title", "questions", "tip", "topics", "quote"]
+TIP_FTS_COLUMNS = ["title", "questions", "tip", "topics", "quote", "context"]
+
+# A tip's `context` is the conversation it cites (the cues overlapping its span), kept by triggers so
+# every path that adds or moves a tip (loading, moderators, reverts) indexes the speaker's own words.
+CONTEXT = """(SELECT coalesce(group_concat(c.text, ' '), '') FROM cues c
+               WHERE c.source = new.source AND c."end" > new.start AND c.start <= new."end")"""
 
 
 def _v1_initial(db: Database) -> None:
@@ -74,7 +79,8 @@ def _v1_initial(db: Database) -> None:
             file_hash TEXT,                 -- hash of the file version last loaded
             created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
             updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
-            updated_by TEXT
+            updated_by TEXT,
+            context TEXT NOT NULL DEFAULT ''  -- the cited conversation, filled by triggers
         );
         CREATE TABLE IF NOT EXISTS audit (
             id INTEGER PRIMARY KEY,
@@ -146,6 +152,16 @@ def _v1_initial(db: Database) -> None:
             decided_at TEXT,
             tip_id TEXT
         );
+        """
+    )
+    db.executescript(
+        f"""
+        CREATE TRIGGER IF NOT EXISTS tips_context_insert AFTER INSERT ON tips BEGIN
+            UPDATE tips SET context = {CONTEXT} WHERE n = new.n;
+        END;
+        CREATE TRIGGER IF NOT EXISTS tips_context_move AFTER UPDATE OF source, start, "end" ON tips BEGIN
+            UPDATE tips SET context = {CONTEXT} WHERE n = new.n;
+        END;
         """
     )
     for table, columns in (("tips", TIP_FTS_COLUMNS), ("passages", ["text"])):

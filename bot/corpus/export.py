@@ -1,0 +1,224 @@
+"""`careerbot content export`: write the live tips back into content/tips/*.yaml for review.
+
+Files are edited in place: only the entries of tips that differ from the database are
+rewritten, so comments, order and untouched tips stay byte for byte and the git diff shows
+exactly what moderators changed. Tips made in chat are appended to `tips/<source>.yaml`.
+Every file is checked before it is written: it must parse back into exactly the database's
+tips, which is what lets `content load` right after an export report nothing changed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+from sqlite_utils import Database
+
+from bot.corpus.files import tip_hash
+from bot.corpus.loader import row_to_tip
+from bot.corpus.transcripts import format_stamp
+from bot.models import Tip
+
+WRAP = 104  # the width the curated files are folded at
+
+
+class ExportError(Exception):
+    """A tips file export cannot rewrite safely; nothing was written to it."""
+
+
+@dataclass
+class ExportReport:
+    files: list[str] = field(default_factory=list)  # written, relative to the content dir
+    updated: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.files)
+
+    def lines(self) -> list[str]:
+        out = [f"tips: {len(self.updated)} updated, {len(self.added)} added, {self.unchanged} unchanged"]
+        out += [f"  ~ {t}" for t in self.updated] + [f"  + {t}" for t in self.added]
+        out += [f"wrote {f}" for f in self.files]
+        return out
+
+
+@dataclass
+class _Entry:
+    """One tip in a file: its lines [first, last] and the tip it parses to (None if invalid)."""
+
+    first: int
+    last: int
+    indent: int
+    tip: Tip | None
+
+
+def export_tips(db: Database, root: Path) -> ExportReport:
+    """Make content/tips/ hold the database's tips; return what changed."""
+    root = Path(root)
+    tips_dir = root / "tips"
+    rows = db.execute('SELECT *, rowid FROM tips ORDER BY source, start, n').fetchall()
+    names = [d[0] for d in db.execute("SELECT * FROM tips LIMIT 0").description]
+    live = [(row_to_tip(dict(zip(names, r, strict=False))), r[names.index("origin")]) for r in rows]
+    report = ExportReport()
+    placed: set[str] = set()
+    for path in sorted(tips_dir.glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        lines = text.splitlines(keepends=True)
+        entries = _entries(text, path.name)
+        wanted: dict[int, list[str]] = {}
+        for n, entry in enumerate(entries):
+            match = next((t for t, _ in live if entry.tip is not None and t.id == entry.tip.id), None)
+            if match is None:
+                continue
+            placed.add(match.id)
+            if tip_hash(match) == tip_hash(entry.tip):
+                report.unchanged += 1
+                continue
+            wanted[n] = _indent(tip_block(match), entry.indent)
+            report.updated.append(match.id)
+        for n in sorted(wanted, reverse=True):
+            entry = entries[n]
+            lines[entry.first:entry.last + 1] = wanted[n]
+        if wanted:
+            _write(path, "".join(lines), root, report)
+    by_source: dict[str, list[Tip]] = {}
+    for tip, origin in live:
+        if tip.id in placed or (origin == "content" and tip.status == "retired"):
+            continue  # a content tip retired because its file entry was removed stays removed
+        by_source.setdefault(tip.source, []).append(tip)
+    for source, tips in sorted(by_source.items()):
+        path = tips_dir / f"{source}.yaml"
+        text = path.read_text(encoding="utf-8") if path.exists() else _header(db, source)
+        text = text.rstrip("\n") + "\n"
+        for tip in tips:
+            text += "\n" + "".join(tip_block(tip))
+            report.added.append(tip.id)
+        _write(path, text, root, report)
+    return report
+
+
+def tip_block(tip: Tip) -> list[str]:
+    """A tip as the curated files write it (lines with newlines), proven to parse back to `tip`."""
+    lines = [f"- id: {_scalar(tip.id)}\n", f"  title: {_scalar(tip.title)}\n"]
+    for key in ("tip", "quote"):
+        value = getattr(tip, key)
+        lines.append(f"  {key}: >-\n")
+        lines += [f"    {line}\n" for line in textwrap.wrap(value, WRAP, break_long_words=False,
+                                                              break_on_hyphens=False)]
+    lines += [
+        f"  speaker: {_scalar(tip.speaker)}\n",
+        f"  source: {_scalar(tip.source)}\n",
+        f'  start: "{_stamp(tip.start)}"\n',
+        f'  end: "{_stamp(tip.end)}"\n',
+        f"  topics: [{', '.join(_scalar(t) for t in tip.topics)}]\n",
+        "  questions:\n",
+    ]
+    lines += [f"    - {_scalar(q)}\n" for q in tip.questions]
+    if tip.status != "active":
+        lines.append(f"  status: {tip.status}\n")
+    if _parses_to(lines, tip):
+        return lines
+    # Text a folded block cannot hold as is: let PyYAML choose the quoting.
+    dumped = yaml.safe_dump([_file_dict(tip)], sort_keys=False, allow_unicode=True, width=WRAP)
+    return dumped.splitlines(keepends=True)
+
+
+def _file_dict(tip: Tip) -> dict:
+    data = tip.model_dump()
+    data["start"], data["end"] = _stamp(tip.start), _stamp(tip.end)
+    if tip.status == "active":
+        data.pop("status")
+    return data
+
+
+def _parses_to(lines: list[str], tip: Tip) -> bool:
+    try:
+        parsed = yaml.safe_load("".join(lines))
+        return tip_hash(Tip.model_validate(parsed[0])) == tip_hash(tip)
+    except (yaml.YAMLError, ValidationError, TypeError, IndexError, KeyError):
+        return False
+
+
+def _scalar(value: str) -> str:
+    return yaml.safe_dump(value, allow_unicode=True, width=1 << 30).removesuffix("...\n").strip()
+
+
+def _stamp(seconds: float) -> str:
+    """`m:ss`, with tenths when the time has them (tips compare at 0.1 s)."""
+    rounded = round(seconds, 1)
+    whole = int(rounded)
+    tenths = round((rounded - whole) * 10)
+    return format_stamp(whole) + (f".{tenths}" if tenths else "")
+
+
+def _indent(lines: list[str], indent: int) -> list[str]:
+    return [" " * indent + line if line.strip() else line for line in lines]
+
+
+def _entries(text: str, name: str) -> list[_Entry]:
+    """Where each tip of a tips file starts and ends, from PyYAML's node marks."""
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ExportError(f"tips/{name}: invalid YAML; fix it (content check) before exporting") from exc
+    if root is None:
+        return []
+    if not isinstance(root, yaml.SequenceNode) or root.flow_style:
+        raise ExportError(f"tips/{name}: must be a block list of tips to be exported into")
+    lines = text.splitlines()
+    entries = []
+    for node, item in zip(root.value, data, strict=True):
+        dash = node.start_mark.index - 1
+        while dash >= 0 and text[dash] in " \t\r\n":
+            dash -= 1
+        if dash < 0 or text[dash] != "-" or getattr(node, "flow_style", False):
+            raise ExportError(f"tips/{name}: entry at line {node.start_mark.line + 1} is not a '- id: …' block")
+        first = text.count("\n", 0, dash)
+        indent = dash - (text.rfind("\n", 0, dash) + 1)
+        last = first
+        for n in range(first + 1, len(lines)):
+            line = lines[n]
+            if line.strip() and len(line) - len(line.lstrip()) <= indent:
+                break
+            if line.strip():
+                last = n
+        try:
+            tip = Tip.model_validate(item)
+        except ValidationError:
+            tip = None  # `content check` reports it; export leaves it alone
+        entries.append(_Entry(first, last, indent, tip))
+    return entries
+
+
+def _header(db: Database, source: str) -> str:
+    row = db.execute("SELECT guest, title FROM episodes WHERE id = ?", [source]).fetchone()
+    about = f" ({row[0]}, {_scalar(row[1])})" if row else ""
+    return f"# Tips from {source}{about}.\n"
+
+
+def _write(path: Path, text: str, root: Path, report: ExportReport) -> None:
+    """Check the new text parses, then replace the file atomically."""
+    try:
+        parsed = yaml.safe_load(text) or []
+        for item in parsed:
+            Tip.model_validate(item)
+    except (yaml.YAMLError, ValidationError) as exc:  # a bug here must never reach the files
+        raise ExportError(f"{path.name}: export produced an unreadable file, nothing written: {exc}") from exc
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    report.files.append(str(path.relative_to(root)))
