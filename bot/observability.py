@@ -36,7 +36,7 @@ from prometheus_client import (
     disable_created_metrics,
 )
 
-from bot.core.posting import PostError, Poster
+from bot.core.posting import Poster, PostError
 from bot.core.reply import Reply
 
 # -- logging -----------------------------------------------------------------------------

@@ -55,4 +55,4 @@ def bot(db, rules):
 
 @pytest.fixture
 def member():
-    return Actor("console", "member", "C1")
+    return Actor("slack", "UMEMBER", "C1")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,11 +44,15 @@ class Context:
         if self._bot is None:
             from bot.app import open_bot
             from bot.corpus.loader import ContentInvalid
+            from bot.store.migrations import SchemaError
 
             try:
                 self._bot = open_bot(self.settings)
             except ContentInvalid as exc:
                 fail(f"{exc}\n" + "\n".join(f"  {p}" for p in exc.problems[:20]))
+            except (sqlite3.DatabaseError, OSError, SchemaError) as exc:
+                reason = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) and exc.strerror else exc
+                fail(f"CAREERBOT_DB: {self.settings.careerbot_db}: {reason}", 2)
         return self._bot
 
     def resolve_channel(self, channel: str) -> str:

@@ -1,23 +1,83 @@
-"""`careerbot db …`: schema migrations (backups arrive with operations)."""
+"""`careerbot db …`: schema migrations, online backup and restore, integrity check."""
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import click
 
-from bot.cli.common import Context, pass_ctx
+from bot.cli.common import Context, fail, pass_ctx
 
 
 @click.group()
 def db() -> None:
-    """Database maintenance."""
+    """Database maintenance (the database is CAREERBOT_DB, or --db)."""
 
 
 @db.command()
 @pass_ctx
 def migrate(ctx: Context) -> None:
     """Upgrade the database schema in place."""
-    from bot.store import LATEST, migrate as run_migrations, open_db
+    from bot.store import LATEST, open_db
+    from bot.store import migrate as run_migrations
+    from bot.store.migrations import SchemaError
 
-    database = open_db(ctx.settings.careerbot_db, upgrade=False)
-    applied = run_migrations(database)
+    try:
+        database = open_db(ctx.settings.careerbot_db, upgrade=False)
+        applied = run_migrations(database)
+    except SchemaError as exc:
+        fail(f"CAREERBOT_DB: {ctx.settings.careerbot_db}: {exc}")
+    except sqlite3.DatabaseError as exc:
+        fail(f"CAREERBOT_DB: {ctx.settings.careerbot_db}: {exc}")
+    database.conn.close()
     click.echo(f"schema v{LATEST}: " + (f"applied {applied}" if applied else "already up to date"))
+
+
+@db.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@pass_ctx
+def backup(ctx: Context, file: Path, force: bool) -> None:
+    """Copy the live database to FILE (or into directory FILE), safely while serve runs."""
+    from bot.store.backup import BackupError
+    from bot.store.backup import backup as run_backup
+
+    try:
+        summary = run_backup(ctx.settings.careerbot_db, file, overwrite=force)
+    except BackupError as exc:
+        fail(str(exc))
+    click.echo(f"backed up {ctx.settings.careerbot_db} to {summary.line()}")
+
+
+@db.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@pass_ctx
+def restore(ctx: Context, file: Path) -> None:
+    """Replace the database with the backup FILE (upgraded to this version); the old one is kept as .bak.
+
+    Stop `careerbot serve` first, and start it again afterwards.
+    """
+    from bot.store.backup import BackupError
+    from bot.store.backup import restore as run_restore
+
+    try:
+        summary, kept = run_restore(file, ctx.settings.careerbot_db)
+    except BackupError as exc:
+        fail(str(exc))
+    click.echo(f"restored {file} into {summary.line()}")
+    if kept is not None:
+        click.echo(f"the database it replaced is kept as {kept}")
+
+
+@db.command()
+@pass_ctx
+def check(ctx: Context) -> None:
+    """Run SQLite's integrity check and show the schema version and row counts."""
+    from bot.store.backup import BackupError, inspect
+
+    try:
+        summary = inspect(ctx.settings.careerbot_db, full_check=True)
+    except BackupError as exc:
+        fail(str(exc))
+    click.echo(f"ok: {summary.line()}")

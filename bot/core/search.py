@@ -25,7 +25,8 @@ EXPANSION_SHARE = 0.5  # how much synonym and topic matches count beside the wor
 # the question is answered when confidence >= ANSWER_AT (calibrated in docs/quality.md).
 COVERAGE_BASE = 0.5
 PASSAGE_SHARE = 0.25
-ANSWER_AT = 12.0
+ANSWER_AT = 12
+SHORT = 3  # a question of at most this many units is answered when one tip covers all of it
 RELATIVE = 0.3  # a further result must score at least this share of the best one
 CANDIDATES = 12
 OVERLAP = 0.5  # two results sharing more than half of the shorter span are the same moment
@@ -104,7 +105,7 @@ class Searcher:
         known = self._weigh(units)
         tips = self._tips(units)
         passages = self._passages(units)
-        results = self._select(tips, passages, k, known)
+        results = self._select(tips, passages, k) if self.answers(units, tips, passages, known) else []
         return Answer(query=question, answered=bool(results), results=results, note=note,
                       units=[u.key for u in units])
 
@@ -201,10 +202,14 @@ class Searcher:
         tip = tips[0].score * (COVERAGE_BASE + tips[0].coverage) if tips else 0.0  # type: ignore[attr-defined]
         return (tip + PASSAGE_SHARE * (passages[0].score if passages else 0.0)) * known
 
-    def _select(self, tips: list[Card], passages: list[Card], k: int, known: float) -> list[Card]:
+    def answers(self, units: list[Unit], tips: list[Card], passages: list[Card], known: float) -> bool:
+        """Answer when confident, or when a short question is wholly covered by a tip ("kaggle")."""
+        if self.confidence(tips, passages, known) >= ANSWER_AT:
+            return True
+        return bool(tips) and known == 1.0 and len(units) <= SHORT and tips[0].coverage >= 1.0  # type: ignore[attr-defined]
+
+    def _select(self, tips: list[Card], passages: list[Card], k: int) -> list[Card]:
         """Curated tips first, then passages "from the conversation"; never the same moment twice."""
-        if self.confidence(tips, passages, known) < ANSWER_AT:
-            return []
         chosen: list[Card] = []
         for pool in (tips, passages):
             if not pool:

@@ -132,9 +132,9 @@ class CareerBot:
         return Reply("help", "careerbot help", "\n".join(lines))
 
     def hack(self, channel: str, date: dt.date | None = None) -> Reply:
-        from bot.core.hack import hack_for
+        from bot.core.hack import hack_for, local_today
 
-        date = date or self.today()
+        date = date or local_today(self, channel)
         card = hack_for(self, channel, date)
         if card is None:
             return Reply("no_answer", "No career hack", "There are no active tips to choose from yet.")

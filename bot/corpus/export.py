@@ -51,43 +51,43 @@ class ExportReport:
 
 @dataclass
 class _Entry:
-    """One tip in a file: its lines [first, last] and the tip it parses to (None if invalid)."""
+    """One tip in a file: its lines [first, last], the indent of its dash, and the tip it holds."""
 
     first: int
     last: int
     indent: int
-    tip: Tip | None
+    tip: Tip
 
 
 def export_tips(db: Database, root: Path) -> ExportReport:
     """Make content/tips/ hold the database's tips; return what changed."""
     root = Path(root)
     tips_dir = root / "tips"
-    rows = db.execute('SELECT *, rowid FROM tips ORDER BY source, start, n').fetchall()
-    names = [d[0] for d in db.execute("SELECT * FROM tips LIMIT 0").description]
-    live = [(row_to_tip(dict(zip(names, r, strict=False))), r[names.index("origin")]) for r in rows]
+    cursor = db.execute("SELECT * FROM tips ORDER BY source, start, n")
+    names = [d[0] for d in cursor.description]
+    live = [(row_to_tip(row), row["origin"]) for row in (dict(zip(names, r, strict=True)) for r in cursor)]
+    by_id = {tip.id: tip for tip, _ in live}
     report = ExportReport()
     placed: set[str] = set()
     for path in sorted(tips_dir.glob("*.yaml")):
         text = path.read_text(encoding="utf-8")
         lines = text.splitlines(keepends=True)
         entries = _entries(text, path.name)
-        wanted: dict[int, list[str]] = {}
-        for n, entry in enumerate(entries):
-            match = next((t for t, _ in live if entry.tip is not None and t.id == entry.tip.id), None)
-            if match is None:
+        changed: list[tuple[_Entry, Tip]] = []
+        for entry in entries:
+            tip = by_id.get(entry.tip.id)
+            if tip is None:
                 continue
-            placed.add(match.id)
-            if tip_hash(match) == tip_hash(entry.tip):
+            placed.add(tip.id)
+            if tip_hash(tip) == tip_hash(entry.tip):
                 report.unchanged += 1
-                continue
-            wanted[n] = _indent(tip_block(match), entry.indent)
-            report.updated.append(match.id)
-        for n in sorted(wanted, reverse=True):
-            entry = entries[n]
-            lines[entry.first:entry.last + 1] = wanted[n]
-        if wanted:
-            _write(path, "".join(lines), root, report)
+            else:
+                changed.append((entry, tip))
+        for entry, tip in reversed(changed):  # from the bottom up, so earlier line numbers stay valid
+            lines[entry.first:entry.last + 1] = _indent(tip_block(tip), entry.indent)
+        report.updated += [tip.id for _, tip in changed]
+        if changed:
+            _write(path, "".join(lines), [tip for _, tip in changed], root, report)
     by_source: dict[str, list[Tip]] = {}
     for tip, origin in live:
         if tip.id in placed or (origin == "content" and tip.status == "retired"):
@@ -100,7 +100,7 @@ def export_tips(db: Database, root: Path) -> ExportReport:
         for tip in tips:
             text += "\n" + "".join(tip_block(tip))
             report.added.append(tip.id)
-        _write(path, text, root, report)
+        _write(path, text, tips, root, report)
     return report
 
 
@@ -115,8 +115,8 @@ def tip_block(tip: Tip) -> list[str]:
     lines += [
         f"  speaker: {_scalar(tip.speaker)}\n",
         f"  source: {_scalar(tip.source)}\n",
-        f'  start: "{_stamp(tip.start)}"\n',
-        f'  end: "{_stamp(tip.end)}"\n',
+        f'  start: "{stamp(tip.start)}"\n',
+        f'  end: "{stamp(tip.end)}"\n',
         f"  topics: [{', '.join(_scalar(t) for t in tip.topics)}]\n",
         "  questions:\n",
     ]
@@ -132,7 +132,7 @@ def tip_block(tip: Tip) -> list[str]:
 
 def _file_dict(tip: Tip) -> dict:
     data = tip.model_dump()
-    data["start"], data["end"] = _stamp(tip.start), _stamp(tip.end)
+    data["start"], data["end"] = stamp(tip.start), stamp(tip.end)
     if tip.status == "active":
         data.pop("status")
     return data
@@ -150,7 +150,7 @@ def _scalar(value: str) -> str:
     return yaml.safe_dump(value, allow_unicode=True, width=1 << 30).removesuffix("...\n").strip()
 
 
-def _stamp(seconds: float) -> str:
+def stamp(seconds: float) -> str:
     """`m:ss`, with tenths when the time has them (tips compare at 0.1 s)."""
     rounded = round(seconds, 1)
     whole = int(rounded)
@@ -192,8 +192,9 @@ def _entries(text: str, name: str) -> list[_Entry]:
                 last = n
         try:
             tip = Tip.model_validate(item)
-        except ValidationError:
-            tip = None  # `content check` reports it; export leaves it alone
+        except ValidationError as exc:
+            raise ExportError(f"tips/{name}: the entry at line {first + 1} is invalid; fix it first "
+                              "(careerbot content check)") from exc
         entries.append(_Entry(first, last, indent, tip))
     return entries
 
@@ -204,14 +205,16 @@ def _header(db: Database, source: str) -> str:
     return f"# Tips from {source}{about}.\n"
 
 
-def _write(path: Path, text: str, root: Path, report: ExportReport) -> None:
-    """Check the new text parses, then replace the file atomically."""
+def _write(path: Path, text: str, expected: list[Tip], root: Path, report: ExportReport) -> None:
+    """Check the new text holds exactly the `expected` tips, then replace the file atomically."""
     try:
-        parsed = yaml.safe_load(text) or []
-        for item in parsed:
-            Tip.model_validate(item)
-    except (yaml.YAMLError, ValidationError) as exc:  # a bug here must never reach the files
-        raise ExportError(f"{path.name}: export produced an unreadable file, nothing written: {exc}") from exc
+        parsed = {t.id: tip_hash(t) for t in (Tip.model_validate(item) for item in yaml.safe_load(text) or [])}
+    except (yaml.YAMLError, ValidationError, TypeError) as exc:
+        parsed = {"": str(exc)}
+    wrong = [t.id for t in expected if parsed.get(t.id) != tip_hash(t)]
+    if wrong:  # a bug here must never reach the files
+        raise ExportError(f"{path.name}: export would not read back as the database's {', '.join(wrong)}; "
+                          "nothing written")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -221,4 +224,6 @@ def _write(path: Path, text: str, root: Path, report: ExportReport) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    report.files.append(str(path.relative_to(root)))
+    name = str(path.relative_to(root))
+    if name not in report.files:
+        report.files.append(name)

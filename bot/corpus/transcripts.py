@@ -94,8 +94,10 @@ def parse_srt(text: str, name: str) -> list[Cue]:
     try:
         subtitles = list(srt.parse(text, ignore_errors=False))
     except srt.SRTParseError as exc:
-        line = text.count("\n", 0, getattr(exc, "actual_start", 0) or 0) + 1
-        raise TranscriptError(name, line, f"malformed SRT: {exc}") from None
+        start = getattr(exc, "expected_start", 0) or 0
+        line = text.count("\n", 0, start) + 1
+        snippet = text[start:].split("\n", 1)[0][:60]
+        raise TranscriptError(name, line, f"malformed SRT: cannot parse {snippet!r}") from None
     return [
         Cue(s.start.total_seconds(), s.end.total_seconds(), " ".join(s.content.split()))
         for s in sorted(subtitles, key=lambda s: s.start)

@@ -173,6 +173,10 @@ MIGRATIONS: list[Callable[[Database], None]] = [_v1_initial]
 LATEST = len(MIGRATIONS)
 
 
+class SchemaError(RuntimeError):
+    """The database cannot be used by this version of careerbot."""
+
+
 def version(db: Database) -> int:
     return db.execute("PRAGMA user_version").fetchone()[0]
 
@@ -185,7 +189,7 @@ def migrate(db: Database) -> list[int]:
     applied = []
     current = version(db)
     if current > LATEST:
-        raise RuntimeError(f"database schema v{current} is newer than this careerbot (v{LATEST}); upgrade careerbot")
+        raise SchemaError(f"database schema v{current} is newer than this careerbot (v{LATEST}); upgrade careerbot")
     for number in range(current + 1, LATEST + 1):
         MIGRATIONS[number - 1](db)
         db.execute(f"PRAGMA user_version = {number}")

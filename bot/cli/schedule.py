@@ -1,0 +1,101 @@
+"""`careerbot schedule …`: subscribe channels to the daily career hack from the server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import click
+
+from bot.cli.common import Context, fail, pass_ctx
+
+
+@click.group()
+def schedule() -> None:
+    """Daily career hack subscriptions (CHANNEL is slack:C0123ABC or discord:123456789012345678)."""
+
+
+@schedule.command()
+@click.argument("channel")
+@click.option("--time", "time_", required=True, help="Local time, HH:MM (24 h).")
+@click.option("--timezone", required=True, help="IANA timezone, e.g. Europe/Berlin.")
+@click.option("--days", default="daily", show_default=True, help="daily, weekdays, weekends or mon,wed,fri.")
+@click.option("--topics", default="", help="Only tips on these topics (comma separated).")
+@pass_ctx
+def add(ctx: Context, channel: str, time_: str, timezone: str, days: str, topics: str) -> None:
+    """Subscribe CHANNEL (or change its schedule)."""
+    from bot.core import subscriptions
+
+    now = dt.datetime.now(dt.UTC)
+    try:
+        sub = subscriptions.save(ctx.bot.db, channel, time=time_, timezone=timezone, days=days, topics=topics,
+                                 by="cli", now=now)
+    except subscriptions.ScheduleError as exc:
+        fail(f"{exc} Nothing was saved.")
+    nxt = sub.next_post(now)
+    click.echo(f"{sub.channel}: {sub.describe()}; next post "
+               f"{nxt.astimezone(sub.zone):%Y-%m-%d %H:%M %Z}" if nxt else f"{sub.channel}: {sub.describe()}")
+
+
+@schedule.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@pass_ctx
+def list_(ctx: Context, as_json: bool) -> None:
+    """List subscriptions with their next post, last post and failures."""
+    from bot.core import subscriptions
+
+    now = dt.datetime.now(dt.UTC)
+    rows = [subscriptions.status(ctx.bot.db, s, now) for s in subscriptions.all_subscriptions(ctx.bot.db)]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("no subscriptions (add one with: careerbot schedule add slack:C0123ABC --time 09:00 "
+                   "--timezone Europe/Berlin)")
+        return
+    for row in rows:
+        state = "paused" if row["paused"] else (f"next {row['next_post_local']}" if row["next_post"] else "-")
+        last = row["last_post"]
+        line = (f"{row['channel']:28} {row['time']} {row['timezone']:20} {row['days']:14} "
+                f"{','.join(row['topics']) or 'all topics':20} {state}")
+        if last:
+            line += f"; last {last['date']} {last['status']}"
+        if row["failing"]:
+            line += f"; FAILING since {row['failing_since']} ({row['failures']}x): {row['last_error']}"
+        click.echo(line)
+
+
+@schedule.command()
+@click.argument("channel")
+@pass_ctx
+def remove(ctx: Context, channel: str) -> None:
+    """Unsubscribe CHANNEL (its post history is kept, so a later subscribe continues the rotation)."""
+    from bot.core import subscriptions
+
+    if not subscriptions.remove(ctx.bot.db, ctx.resolve_channel(channel)):
+        fail(f"{channel} is not subscribed")
+    click.echo(f"removed {channel}")
+
+
+@schedule.command()
+@click.argument("channel")
+@pass_ctx
+def pause(ctx: Context, channel: str) -> None:
+    """Pause CHANNEL's posts."""
+    _pause(ctx, channel, True)
+
+
+@schedule.command()
+@click.argument("channel")
+@pass_ctx
+def resume(ctx: Context, channel: str) -> None:
+    """Resume CHANNEL's posts."""
+    _pause(ctx, channel, False)
+
+
+def _pause(ctx: Context, channel: str, paused: bool) -> None:
+    from bot.core import subscriptions
+
+    if not subscriptions.set_paused(ctx.bot.db, ctx.resolve_channel(channel), paused):
+        fail(f"{channel} is not subscribed")
+    click.echo(f"{'paused' if paused else 'resumed'} {channel}")

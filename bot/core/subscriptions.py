@@ -1,0 +1,487 @@
+"""Channel subscriptions to the daily career hack: parsing, storage and the `/tips` subcommands.
+
+A subscription says when a channel gets its post: a local time, an IANA timezone, the days of
+the week and an optional topics filter. The `subscriptions` table is the schedule's truth; the
+scheduler builds its timers from it and is told (`on_change`) when it changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import functools
+import re
+import zoneinfo
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlite_utils import Database
+
+from bot.core.actors import Actor
+from bot.core.reply import Reply
+from bot.core.service import refused, subcommand
+
+if TYPE_CHECKING:
+    from bot.core.service import CareerBot
+
+UTC = dt.UTC
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_WORDS = {
+    **{name: i for i, name in enumerate(DAY_NAMES)},
+    **{name: i for i, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))},
+    "mo": 0, "tu": 1, "tues": 1, "we": 2, "weds": 2, "th": 3, "thur": 3, "thurs": 3, "fr": 4, "sa": 5, "su": 6,
+}
+_DAY_SETS = {
+    "daily": frozenset(range(7)), "everyday": frozenset(range(7)), "every-day": frozenset(range(7)),
+    "all": frozenset(range(7)), "weekdays": frozenset(range(5)), "workdays": frozenset(range(5)),
+    "weekends": frozenset({5, 6}), "weekend": frozenset({5, 6}),
+}
+_TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)?$", re.IGNORECASE)
+MAX_INPUT = 500
+STAMP = "%Y-%m-%dT%H:%M:%SZ"
+USAGE = "/tips subscribe 09:00 Europe/Berlin [weekdays | mon,wed,fri] [topics…]"
+
+
+class ScheduleError(ValueError):
+    """Bad schedule input; the message is shown to the member as is, and nothing was saved."""
+
+
+# -- parsing -------------------------------------------------------------------------------
+def parse_time(text: str) -> str:
+    """`09:00`, `9:00`, `9am`, `5:30pm` → `HH:MM` (24 h)."""
+    match = _TIME.match((text or "").strip())
+    if not match or (match.group(2) is None and match.group(3) is None):
+        raise ScheduleError(f"“{_short(text)}” is not a time: use 24-hour HH:MM such as 09:00 or 17:30.")
+    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), (match.group(3) or "").lower()
+    if half:
+        if not 1 <= hour <= 12:
+            raise ScheduleError(f"“{_short(text)}” is not a time: with am/pm the hour is 1 to 12.")
+        hour = hour % 12 + (12 if half.startswith("p") else 0)
+    if hour > 23 or minute > 59:
+        raise ScheduleError(f"“{_short(text)}” is not a time: hours go 00–23 and minutes 00–59.")
+    return f"{hour:02d}:{minute:02d}"
+
+
+@functools.cache
+def _zones() -> dict[str, str]:
+    return {name.lower(): name for name in zoneinfo.available_timezones()}
+
+
+def parse_timezone(text: str) -> str:
+    """An IANA timezone name such as `Europe/Berlin` (any case) → its canonical spelling."""
+    key = (text or "").strip().lower()
+    if key in _zones():
+        return _zones()[key]
+    close = difflib.get_close_matches(key, list(_zones()), n=3, cutoff=0.75)
+    hint = f" Did you mean {', '.join(_zones()[c] for c in close)}?" if close else ""
+    raise ScheduleError(
+        f"“{_short(text)}” is not a timezone I know. Use an IANA name such as Europe/Berlin, "
+        f"America/New_York or UTC.{hint}"
+    )
+
+
+def parse_days(text: str) -> str:
+    """`daily`, `weekdays`, `weekends`, `mon,wed,fri`, `mon-fri`, `Tue Thu` → canonical form."""
+    parts = [p for p in re.split(r"[\s,;/+]+", (text or "").strip().lower()) if p]
+    if not parts:
+        raise ScheduleError("No days given: use daily, weekdays, weekends or a list such as mon,wed,fri.")
+    days: set[int] = set()
+    for part in parts:
+        if part in _DAY_SETS:
+            days |= _DAY_SETS[part]
+            continue
+        first, dash, last = part.partition("-")
+        if dash and first in _DAY_WORDS and last in _DAY_WORDS:
+            start, end = _DAY_WORDS[first], _DAY_WORDS[last]
+            days |= {(start + i) % 7 for i in range((end - start) % 7 + 1)}
+        elif part in _DAY_WORDS:
+            days.add(_DAY_WORDS[part])
+        else:
+            raise ScheduleError(
+                f"“{_short(part)}” is not a day: use daily, weekdays, weekends or day names like mon,wed,fri."
+            )
+    return days_text(frozenset(days))
+
+
+def days_text(days: frozenset[int]) -> str:
+    for name in ("daily", "weekdays", "weekends"):
+        if days == _DAY_SETS[name]:
+            return name
+    return ",".join(DAY_NAMES[d] for d in sorted(days))
+
+
+def day_set(days: str) -> frozenset[int]:
+    if days in _DAY_SETS:
+        return _DAY_SETS[days]
+    return frozenset(_DAY_WORDS[d] for d in days.split(",") if d)
+
+
+def parse_topics(db: Database, text: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """A list of known topic slugs (space or comma separated); unknown ones are an error."""
+    if text is None:
+        return ()
+    raw = text if isinstance(text, list | tuple) else re.split(r"[\s,;]+", text)
+    wanted = [t.strip().lower().strip("#") for t in raw if t and t.strip()]
+    known = {slug for (slug,) in db.execute("SELECT slug FROM topics")}
+    unknown = [t for t in wanted if t not in known]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], sorted(known), n=3, cutoff=0.6)
+        hint = f" Did you mean {', '.join(close)}?" if close else " See /tips topics for the list."
+        raise ScheduleError(f"“{_short(unknown[0])}” is not a topic.{hint}")
+    return tuple(dict.fromkeys(wanted))
+
+
+def parse_channel(key: str) -> tuple[str, str]:
+    """A channel key `slack:C123` / `discord:123456789012345678` → (platform, channel id)."""
+    platform, sep, channel_id = (key or "").strip().partition(":")
+    platform = platform.lower()
+    if not sep or not channel_id:
+        raise ScheduleError(f"“{_short(key)}” is not a channel: write slack:C0123ABC or discord:123456789012345678.")
+    if platform == "slack" and not re.fullmatch(r"[A-Z0-9]{2,24}", channel_id):
+        raise ScheduleError(f"“{_short(channel_id)}” is not a Slack channel id (they look like C0123ABCD).")
+    if platform == "discord" and not re.fullmatch(r"\d{1,21}", channel_id):
+        raise ScheduleError(f"“{_short(channel_id)}” is not a Discord channel id (a long number).")
+    if platform == "console" and not re.fullmatch(r"[\w.-]{1,40}", channel_id):
+        raise ScheduleError(f"“{_short(channel_id)}” is not a console channel name.")
+    if platform not in ("slack", "discord", "console"):
+        raise ScheduleError(f"Unknown platform “{_short(platform)}”: use slack:, discord: or console:.")
+    return platform, channel_id
+
+
+def parse_subscribe_text(db: Database, text: str) -> dict[str, Any]:
+    """`09:00 Europe/Berlin weekdays mentors` or `time:09:00 timezone:Europe/Berlin days:… topics:…`.
+
+    Bare words are recognised by their shape: a time, a timezone, days, else a topic.
+    """
+    if len(text or "") > MAX_INPUT:
+        raise ScheduleError("That is too long for a schedule. " + f"Usage: {USAGE}")
+    found: dict[str, Any] = {"time": None, "timezone": None, "days": [], "topics": []}
+    aliases = {"time": "time", "at": "time", "timezone": "timezone", "tz": "timezone", "zone": "timezone",
+               "days": "days", "day": "days", "topics": "topics", "topic": "topics"}
+    for token in (text or "").split():
+        key, sep, value = token.partition(":")
+        if sep and key.lower() in aliases:
+            name = aliases[key.lower()]
+            if isinstance(found[name], list):
+                found[name].append(value)
+            else:
+                found[name] = value
+        elif found["time"] is None and re.fullmatch(r"[\d:.]+\s*([ap]\.?m\.?)?", token, re.IGNORECASE):
+            found["time"] = token  # checked by parse_time
+        elif found["timezone"] is None and (token.lower() in _zones() or "/" in token):
+            found["timezone"] = token  # checked by parse_timezone
+        elif _is_days(token):
+            found["days"].append(token)
+        else:
+            found["topics"].append(token)
+    if not found["time"]:
+        raise ScheduleError(f"Which time? Usage: {USAGE}")
+    if not found["timezone"]:
+        hint = f"“{_short(found['topics'][0])}” is not a timezone I know. " if found["topics"] else ""
+        raise ScheduleError(f"{hint}Which timezone? Give an IANA name such as Europe/Berlin. Usage: {USAGE}")
+    return {
+        "time": found["time"], "timezone": found["timezone"],
+        "days": " ".join(found["days"]) or None, "topics": " ".join(found["topics"]) or None,
+    }
+
+
+def _is_days(token: str) -> bool:
+    try:
+        parse_days(token)
+    except ScheduleError:
+        return False
+    return True
+
+
+# -- the subscription ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Subscription:
+    channel: str  # the channel key, e.g. slack:C123
+    platform: str
+    channel_id: str
+    time: str  # HH:MM local
+    timezone: str
+    days: str = "daily"  # daily | weekdays | weekends | mon,wed,fri
+    topics: tuple[str, ...] = ()
+    paused: bool = False
+    created_by: str | None = None
+    since: dt.datetime | None = None  # posts are due from this instant on (set on each subscribe)
+    failures: int = 0
+    failing_since: str | None = None
+    last_error: str | None = None
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def weekdays(self) -> frozenset[int]:
+        return day_set(self.days)
+
+    @property
+    def hour_minute(self) -> tuple[int, int]:
+        hour, minute = self.time.split(":")
+        return int(hour), int(minute)
+
+    def runs_on(self, day: dt.date) -> bool:
+        return day.weekday() in self.weekdays
+
+    def instant(self, day: dt.date) -> dt.datetime:
+        """The UTC instant of the post on local `day`.
+
+        A time skipped by a daylight-saving jump (02:30 on the spring-forward night) maps to
+        the same instant one hour later local time; a repeated time (fall back) to its first
+        occurrence. APScheduler's CronTrigger fires at the same instants.
+        """
+        hour, minute = self.hour_minute
+        return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=self.zone).astimezone(UTC)
+
+    def local_date(self, now: dt.datetime) -> dt.date:
+        return now.astimezone(self.zone).date()
+
+    def next_post(self, now: dt.datetime) -> dt.datetime | None:
+        """The next scheduled instant after `now` (UTC), paused or not."""
+        day = self.local_date(now)
+        for offset in range(9):
+            candidate = day + dt.timedelta(days=offset)
+            if self.runs_on(candidate) and self.instant(candidate) > now:
+                return self.instant(candidate)
+        return None
+
+    def due_days(self, now: dt.datetime, lookback: dt.timedelta) -> Iterator[dt.date]:
+        """Scheduled local days, oldest first, whose instant is in (since or now-lookback, now]."""
+        start = now - lookback
+        if self.since is not None:
+            start = max(start, self.since)
+        day = self.local_date(start) - dt.timedelta(days=1)
+        last = self.local_date(now)
+        while day <= last:
+            if self.runs_on(day) and start <= self.instant(day) <= now:
+                yield day
+            day += dt.timedelta(days=1)
+
+    def cron_fields(self) -> dict[str, Any]:
+        """Keyword arguments for APScheduler's CronTrigger."""
+        hour, minute = self.hour_minute
+        return {"hour": hour, "minute": minute, "day_of_week": ",".join(DAY_NAMES[d] for d in sorted(self.weekdays)),
+                "timezone": self.zone}
+
+    def describe(self) -> str:
+        when = {"daily": "every day", "weekdays": "every weekday (Mon–Fri)", "weekends": "every Saturday and Sunday"}
+        days = when.get(self.days) or "every " + ", ".join(d.capitalize() for d in self.days.split(","))
+        topics = f", on {', '.join(self.topics)}" if self.topics else ""
+        return f"{days} at {self.time} ({self.timezone}){topics}"
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["topics"] = list(self.topics)
+        data["since"] = self.since.strftime(STAMP) if self.since else None
+        return data
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Subscription:
+        since = dt.datetime.strptime(row["created_at"], STAMP).replace(tzinfo=UTC) if row.get("created_at") else None
+        return cls(row["channel"], row["platform"], row["channel_id"], row["time"], row["timezone"], row["days"],
+                   tuple(row["topics"].split()), bool(row["paused"]), row["created_by"], since,
+                   row["failures"], row["failing_since"], row["last_error"])
+
+
+# -- storage ----------------------------------------------------------------------------------
+_listeners: list[Callable[[], None]] = []
+
+
+def on_change(listener: Callable[[], None]) -> Callable[[], None]:
+    """Call `listener()` after any subscription change in this process; returns an unsubscribe function."""
+    _listeners.append(listener)
+    return lambda: _listeners.remove(listener) if listener in _listeners else None
+
+
+def _changed() -> None:
+    for listener in list(_listeners):
+        listener()
+
+
+def get(db: Database, channel: str) -> Subscription | None:
+    rows = list(db.query("SELECT * FROM subscriptions WHERE channel = ?", [channel]))
+    return Subscription.from_row(rows[0]) if rows else None
+
+
+def all_subscriptions(db: Database) -> list[Subscription]:
+    return [Subscription.from_row(r) for r in db.query("SELECT * FROM subscriptions ORDER BY channel")]
+
+
+def save(db: Database, channel: str, *, time: str, timezone: str, days: str | None = None,
+         topics: str | list[str] | tuple[str, ...] | None = None, by: str = "cli",
+         now: dt.datetime | None = None) -> Subscription:
+    """Validate everything first, then create or replace the channel's subscription (unpaused)."""
+    platform, channel_id = parse_channel(channel)
+    values = {
+        "channel": f"{platform}:{channel_id}", "platform": platform, "channel_id": channel_id,
+        "time": parse_time(time), "timezone": parse_timezone(timezone),
+        "days": parse_days(days) if days and days.strip() else "daily",
+        "topics": " ".join(parse_topics(db, topics)), "created_by": by[:100],
+        "created_at": (now or dt.datetime.now(UTC)).astimezone(UTC).strftime(STAMP),
+    }
+    db.execute(
+        "INSERT INTO subscriptions (channel, platform, channel_id, time, timezone, days, topics, paused, created_by, "
+        "created_at) VALUES (:channel, :platform, :channel_id, :time, :timezone, :days, :topics, 0, :created_by, "
+        ":created_at) ON CONFLICT(channel) DO UPDATE SET time = excluded.time, timezone = excluded.timezone, "
+        "days = excluded.days, topics = excluded.topics, paused = 0, created_by = excluded.created_by, "
+        "created_at = excluded.created_at, failures = 0, failing_since = NULL, last_error = NULL",
+        values,
+    )
+    _changed()
+    return get(db, values["channel"])  # type: ignore[return-value]
+
+
+def remove(db: Database, channel: str) -> bool:
+    removed = db.execute("DELETE FROM subscriptions WHERE channel = ?", [channel]).rowcount > 0
+    if removed:
+        _changed()
+    return removed
+
+
+def set_paused(db: Database, channel: str, paused: bool) -> bool:
+    changed = db.execute("UPDATE subscriptions SET paused = ? WHERE channel = ?", [int(paused), channel]).rowcount > 0
+    if changed:
+        _changed()
+    return changed
+
+
+def last_post(db: Database, channel: str) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT date, status, tip_id, error FROM posts WHERE channel = ? ORDER BY date DESC LIMIT 1",
+                         [channel]))
+    return rows[0] if rows else None
+
+
+def status(db: Database, sub: Subscription, now: dt.datetime) -> dict[str, Any]:
+    """What `/tips schedule` and `careerbot schedule list` show about one subscription."""
+    upcoming = sub.next_post(now)
+    return {
+        **sub.as_dict(),
+        "next_post": None if sub.paused or upcoming is None else upcoming.strftime(STAMP),
+        "next_post_local": None if upcoming is None else upcoming.astimezone(sub.zone).strftime("%a %d %b %H:%M %Z"),
+        "last_post": last_post(db, sub.channel),
+        "failing": sub.failures > 0,
+    }
+
+
+# -- typed commands (Discord calls these with typed options; text front ends via /tips) --------
+def subscribe(bot: CareerBot, actor: Actor, time: str, timezone: str, days: str | None = None,
+              topics: str | list[str] | None = None, now: dt.datetime | None = None) -> Reply:
+    if not bot.is_moderator(actor):
+        return refused("subscribe this channel to the daily career hack")
+    now = now or dt.datetime.now(UTC)
+    try:
+        sub = save(bot.db, actor.channel, time=time, timezone=timezone, days=days, topics=topics,
+                   by=actor.who, now=now)
+    except ScheduleError as exc:
+        return Reply("error", "Not subscribed", f"{exc}\nNothing was saved.")
+    _audit(bot, actor, "subscribe", sub.channel, sub.as_dict())
+    upcoming = sub.next_post(now)
+    when = f"\nNext post: {_local(upcoming, sub)}." if upcoming else ""
+    return Reply("info", "Daily career hack scheduled", f"This channel gets a career hack {sub.describe()}.{when}",
+                 data={"subscription": sub.as_dict()})
+
+
+def unsubscribe(bot: CareerBot, actor: Actor) -> Reply:
+    if not bot.is_moderator(actor):
+        return refused("unsubscribe this channel")
+    if not remove(bot.db, actor.channel):
+        return Reply("info", "Not subscribed", "This channel has no daily career hack to stop.")
+    _audit(bot, actor, "unsubscribe", actor.channel, None)
+    return Reply("info", "Unsubscribed", "This channel will no longer get the daily career hack.")
+
+
+def pause(bot: CareerBot, actor: Actor) -> Reply:
+    return _set_paused(bot, actor, True)
+
+
+def resume(bot: CareerBot, actor: Actor) -> Reply:
+    return _set_paused(bot, actor, False)
+
+
+def _set_paused(bot: CareerBot, actor: Actor, paused: bool) -> Reply:
+    verb = "pause" if paused else "resume"
+    if not bot.is_moderator(actor):
+        return refused(f"{verb} the daily career hack")
+    sub = get(bot.db, actor.channel)
+    if sub is None:
+        return Reply("info", "Not subscribed", f"This channel has no daily career hack to {verb}. Usage: {USAGE}")
+    set_paused(bot.db, actor.channel, paused)
+    _audit(bot, actor, verb, actor.channel, {"paused": paused})
+    if paused:
+        return Reply("info", "Paused", "The daily career hack is paused here. /tips resume starts it again.")
+    return Reply("info", "Resumed", f"The daily career hack is back on: {sub.describe()}.")
+
+
+def schedule(bot: CareerBot, actor: Actor, now: dt.datetime | None = None) -> Reply:
+    now = now or dt.datetime.now(UTC)
+    sub = get(bot.db, actor.channel)
+    if sub is None:
+        return Reply("info", "No daily career hack here",
+                     f"This channel isn't subscribed. A moderator can start it with {USAGE}")
+    info = status(bot.db, sub, now)
+    lines = [f"Schedule: {sub.describe()}."]
+    if sub.paused:
+        lines.append("Paused: no posts until a moderator runs /tips resume.")
+    elif info["next_post"]:
+        lines.append(f"Next post: {_local(sub.next_post(now), sub)}.")
+    last = info["last_post"]
+    if last:
+        lines.append(f"Last post: {last['date']} ({last['status']}).")
+    if sub.failures:
+        lines.append(f"⚠ Posting is failing here since {sub.failing_since} ({sub.failures} failed attempt"
+                     f"{'s' if sub.failures != 1 else ''}): {sub.last_error}. Check that the bot is still in "
+                     "this channel and that the channel is not archived.")
+    return Reply("info", "Daily career hack", "\n".join(lines), data={"subscription": info})
+
+
+def _local(instant: dt.datetime | None, sub: Subscription) -> str:
+    if instant is None:
+        return "never"
+    local = instant.astimezone(sub.zone)
+    return f"{local:%A} {local.day} {local:%B}, {local:%H:%M} {sub.timezone}"
+
+
+def _audit(bot: CareerBot, actor: Actor, action: str, channel: str, after: dict[str, Any] | None) -> None:
+    from bot.corpus.loader import audit
+
+    audit(bot.db, actor.who, actor.platform, action, "subscription", channel, None, after)
+
+
+# -- text commands ----------------------------------------------------------------------------
+@subcommand("subscribe", "subscribe 09:00 Europe/Berlin [weekdays|mon,wed,fri] [topics…]",
+            "Post a daily career hack in this channel.", moderator=True)
+def subscribe_command(bot: CareerBot, actor: Actor, text: str) -> Reply:
+    try:
+        options = parse_subscribe_text(bot.db, text)
+    except ScheduleError as exc:
+        return Reply("error", "Not subscribed", f"{exc}\nNothing was saved.")
+    return subscribe(bot, actor, **options)
+
+
+@subcommand("unsubscribe", "unsubscribe", "Stop the daily career hack in this channel.", moderator=True)
+def unsubscribe_command(bot: CareerBot, actor: Actor, text: str) -> Reply:
+    return unsubscribe(bot, actor)
+
+
+@subcommand("pause", "pause", "Pause the daily career hack in this channel.", moderator=True)
+def pause_command(bot: CareerBot, actor: Actor, text: str) -> Reply:
+    return pause(bot, actor)
+
+
+@subcommand("resume", "resume", "Resume the daily career hack in this channel.", moderator=True)
+def resume_command(bot: CareerBot, actor: Actor, text: str) -> Reply:
+    return resume(bot, actor)
+
+
+@subcommand("schedule", "schedule", "Show this channel's daily career hack settings and next post.")
+def schedule_command(bot: CareerBot, actor: Actor, text: str) -> Reply:
+    return schedule(bot, actor)
+
+
+def _short(text: str | None, limit: int = 60) -> str:
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

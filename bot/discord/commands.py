@@ -1,0 +1,89 @@
+"""The slash commands. Each maps its typed options onto one `CareerBot` call and nothing more.
+
+Adding a `/tips` subcommand is a few lines in `Tips`: declare the options, mark it
+`@moderator_only` if it changes things, and pass the words on with `tips_text(...)`; the
+core's subcommand registry (`bot.core.service.subcommand`) does the work and the wording.
+"""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from bot.discord.replies import NotModerator, actor_from, answer
+
+
+def is_moderator(interaction: discord.Interaction) -> bool:
+    """The real check: `ModeratorRules` (Manage Server, or the configured moderator role) decides."""
+    if interaction.client.careerbot.is_moderator(actor_from(interaction)):
+        return True
+    raise NotModerator("moderators only")
+
+
+def moderator_only(func):  # noqa: ANN001, ANN201 - a decorator for command callbacks
+    """Manage Server as Discord's default (a hint Discord only honours on top-level commands) plus the check."""
+    func = app_commands.default_permissions(manage_guild=True)(func)
+    return app_commands.check(is_moderator)(func)
+
+
+async def tips_text(interaction: discord.Interaction, *words: str | None) -> None:
+    """Run `/tips <words…>` through the core's router (moderator writes: acknowledged first)."""
+    text = " ".join(w.strip() for w in words if w and w.strip())
+    await answer(interaction, lambda bot, actor: bot.tips_command(actor, text), defer=True)
+
+
+@app_commands.command(name="ask", description="Ask a career question; get cited tips from our podcast episodes")
+@app_commands.describe(question="Your question, in your own words")
+async def ask(interaction: discord.Interaction, question: str) -> None:
+    await answer(interaction, lambda bot, actor: bot.ask(question, actor))
+
+
+@app_commands.command(name="hack", description="Today's career hack for this channel")
+async def hack(interaction: discord.Interaction) -> None:
+    await answer(interaction, lambda bot, actor: bot.hack(actor.channel))
+
+
+class Tips(app_commands.Group):
+    """`/tips …`: browsing for everyone, managing for moderators."""
+
+    def __init__(self) -> None:
+        super().__init__(name="tips", description="Browse career tips by topic; moderators manage them")
+
+    @app_commands.command(description="List the topics and how many tips each has")
+    async def topics(self, interaction: discord.Interaction) -> None:
+        await answer(interaction, lambda bot, actor: bot.topics())
+
+    @app_commands.command(description="Show the tips on one topic")
+    @app_commands.describe(name="Topic (start typing to pick one)")
+    async def topic(self, interaction: discord.Interaction, name: str) -> None:
+        await answer(interaction, lambda bot, actor: bot.topic(name))
+
+    @topic.autocomplete("name")
+    async def topic_name(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        names = interaction.client.careerbot.topic_names(current or "")
+        return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names[:25]]
+
+    @app_commands.command(name="help", description="What careerbot can do")
+    async def help_(self, interaction: discord.Interaction) -> None:
+        await answer(interaction, lambda bot, actor: bot.help())
+
+    # -- moderators ------------------------------------------------------------------------
+    @app_commands.command(description="Retire a tip so it is no longer shown (moderators)")
+    @app_commands.describe(tip_id="The tip's id (shown under each tip)", reason="Why (kept in the audit log)")
+    @app_commands.rename(tip_id="id")
+    @moderator_only
+    async def retire(self, interaction: discord.Interaction, tip_id: str, reason: str | None = None) -> None:
+        await tips_text(interaction, "retire", tip_id, reason)
+
+    @app_commands.command(description="Bring a retired tip back (moderators)")
+    @app_commands.describe(tip_id="The tip's id")
+    @app_commands.rename(tip_id="id")
+    @moderator_only
+    async def restore(self, interaction: discord.Interaction, tip_id: str) -> None:
+        await tips_text(interaction, "restore", tip_id)
+
+
+def add_commands(tree: app_commands.CommandTree) -> None:
+    tree.add_command(ask)
+    tree.add_command(hack)
+    tree.add_command(Tips())

@@ -1,0 +1,298 @@
+"""The slack-bolt `AsyncApp`: slash commands and buttons in, `CareerBot` calls, Block Kit out.
+
+Every listener acknowledges first (Slack wants an answer within 3 seconds), then runs the
+core call on a worker thread (SQLite is synchronous: a slow database must not hold up the
+event loop that sends acknowledgements) and answers through the request's `response_url`.
+A failure after the acknowledgement is logged and answered with a polite ephemeral error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import re
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from typing import Any, TypeVar
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.core.actors import Actor
+from bot.core.reply import Reply
+from bot.core.service import SUBCOMMANDS, CareerBot
+from bot.settings import Settings
+from bot.slack.blocks import Message, decode_value, error_message, info_message, render
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+FACT_TTL = 60.0  # seconds a users.info / usergroups.users.list answer is trusted
+FEEDBACK = {"feedback_up": "up", "feedback_down": "down"}
+MORE_DONE = "That's everything I have on that question. Browse more with /tips topics."
+FOLLOWUP = "Ask a follow-up in your own words with /ask <your question>"
+
+
+def retry_handlers() -> list[AsyncRetryHandler]:
+    """Bounded retries: 429s honour Retry-After (3 times), 500/503 and dropped connections back off (2)."""
+    return [
+        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        AsyncServerErrorRetryHandler(max_retry_count=2),
+    ]
+
+
+def web_client(settings: Settings) -> AsyncWebClient:
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=15, retry_handlers=retry_handlers())
+
+
+class TtlCache:
+    """A tiny time-bounded memo for facts about members (admin flag, user group members)."""
+
+    def __init__(self, ttl: float = FACT_TTL) -> None:
+        self.ttl = ttl
+        self._items: dict[str, tuple[float, Any]] = {}
+
+    def get(self, key: str) -> Any | None:
+        hit = self._items.get(key)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1]
+
+    def put(self, key: str, value: Any) -> Any:
+        if len(self._items) > 5000:
+            self._items.clear()
+        self._items[key] = (time.monotonic() + self.ttl, value)
+        return value
+
+
+class Listeners:
+    """What the bolt listeners do; kept apart from bolt's registration so each step reads plainly."""
+
+    def __init__(self, settings: Settings, bot: CareerBot, client: AsyncWebClient, executor: ThreadPoolExecutor):
+        self.settings, self.bot, self.client, self.executor = settings, bot, client, executor
+        self.admins = TtlCache()
+        self.groups = TtlCache()
+
+    # -- plumbing ------------------------------------------------------------------------
+    async def blocking(self, fn: Callable[[], T]) -> T:
+        """Run a (synchronous, database-touching) core call on the worker thread."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn)
+
+    async def send(self, response_url: str | None, message: Message) -> bool:
+        """POST `message` to Slack's response_url (with the same bounded retries as the Web API)."""
+        if not response_url:
+            log.error("slack: no response_url to answer on")
+            return False
+        try:
+            response = await AsyncWebhookClient(response_url, timeout=15, retry_handlers=retry_handlers()).send_dict(
+                message
+            )
+        except Exception:  # noqa: BLE001 - logged; the caller decides what the member sees
+            log.exception("slack: response_url post failed")
+            return False
+        if response.status_code != 200:
+            log.error("slack: response_url answered %s: %s", response.status_code, str(response.body)[:200])
+            return False
+        return True
+
+    async def answer(self, what: str, response_url: str | None, work: Callable[[], Message],
+                     **extra: Any) -> None:
+        """Produce a message off the event loop and send it; any failure becomes a visible, polite error."""
+        failed = False
+        try:
+            message = await self.blocking(work)
+        except Exception:  # noqa: BLE001 - the member gets an answer either way
+            log.exception("slack: %s failed after ack", what)
+            message, failed = error_message(), True
+        if not await self.send(response_url, {**message, **extra}) and not failed:
+            await self.send(response_url, {**error_message(), **extra})  # e.g. Slack refused our blocks
+
+    # -- who is asking -------------------------------------------------------------------
+    @staticmethod
+    def command_actor(command: dict[str, Any]) -> Actor:
+        return Actor("slack", str(command.get("user_id", "")), str(command.get("channel_id", "")),
+                     name=str(command.get("user_name", ""))[:80])
+
+    @staticmethod
+    def action_actor(body: dict[str, Any]) -> Actor:
+        user = body.get("user") or {}
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
+        return Actor("slack", str(user.get("id", "")), str(channel or ""),
+                     name=str(user.get("username") or user.get("name") or "")[:80])
+
+    async def with_moderator_facts(self, actor: Actor) -> Actor:
+        """Add the facts the moderator rule needs, asking Slack only what settings make relevant."""
+        if actor.user_id in self.settings.slack_moderators:
+            return actor
+        is_admin = await self.is_admin(actor.user_id) if self.settings.slack_admins_are_moderators else False
+        group = self.settings.slack_moderator_group
+        groups = frozenset({group}) if group and actor.user_id in await self.group_members(group) else frozenset()
+        return replace(actor, is_admin=is_admin, groups=groups)
+
+    async def is_admin(self, user_id: str) -> bool:
+        known = self.admins.get(user_id)
+        if known is not None:
+            return known
+        try:
+            user = (await self.client.users_info(user=user_id)).get("user") or {}
+        except SlackApiError as exc:
+            log.warning("slack: users.info for %s failed: %s", user_id, exc.response.get("error", exc))
+            return False
+        flags = ("is_admin", "is_owner", "is_primary_owner")
+        return self.admins.put(user_id, any(bool(user.get(f)) for f in flags))
+
+    async def group_members(self, group: str) -> frozenset[str]:
+        known = self.groups.get(group)
+        if known is not None:
+            return known
+        try:
+            users = (await self.client.usergroups_users_list(usergroup=group)).get("users") or []
+        except SlackApiError as exc:
+            log.warning("slack: usergroups.users.list for %s failed: %s", group, exc.response.get("error", exc))
+            return frozenset()
+        return self.groups.put(group, frozenset(str(u) for u in users))
+
+    # -- slash commands --------------------------------------------------------------------
+    async def ask(self, command: dict[str, Any]) -> None:
+        actor = self.command_actor(command)
+        text = str(command.get("text", ""))
+        await self.answer("/ask", command.get("response_url"), lambda: render(self.bot.ask(text, actor)))
+
+    async def hack(self, command: dict[str, Any]) -> None:
+        actor = self.command_actor(command)
+        await self.answer("/hack", command.get("response_url"), lambda: render(self.bot.hack(actor.channel)))
+
+    async def tips(self, command: dict[str, Any]) -> None:
+        actor = self.command_actor(command)
+        text = str(command.get("text", ""))
+        sub = SUBCOMMANDS.get(text.strip().partition(" ")[0].lower())
+        try:
+            if sub is not None and sub.moderator:
+                actor = await self.with_moderator_facts(actor)
+        except Exception:  # noqa: BLE001 - no facts means no moderator rights, never a crash
+            log.exception("slack: moderator facts for %s failed", actor.user_id)
+        await self.answer("/tips", command.get("response_url"), lambda: render(self.bot.tips_command(actor, text)))
+
+    # -- buttons -------------------------------------------------------------------------
+    async def share(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        actor = self.action_actor(body)
+        data = decode_value(action.get("value"))
+
+        def work() -> Message:
+            reply = self.replay(data)
+            if reply is None or not reply.cards:
+                return info_message("Those tips have changed since, so there is nothing to share. Please ask again.")
+            return render(reply, shared_by=actor.user_id)
+
+        await self.answer("share", body.get("response_url"), work, replace_original=False)
+
+    def replay(self, data: dict[str, Any]) -> Reply | None:
+        """The reply a share button describes, with only the cards that were shown."""
+        if "topic" in data:
+            reply = self.bot.topic(str(data["topic"]))
+        elif "hack" in data:
+            try:
+                day = dt.date.fromisoformat(str(data.get("d", "")))
+            except ValueError:
+                return None
+            reply = self.bot.hack(str(data["hack"]), day)
+        elif "q" in data:
+            exclude = tuple(str(i) for i in data.get("x") or [])
+            reply = self.bot.ask(str(data["q"]), None, exclude=exclude)
+        else:
+            return None
+        wanted = [str(i) for i in data.get("ids") or []]
+        reply.cards = [c for c in reply.cards if c.id in wanted]
+        return reply
+
+    async def more(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        actor = self.action_actor(body)
+        data = decode_value(action.get("value"))
+        query, shown = str(data.get("q") or ""), [str(i) for i in data.get("ids") or []]
+
+        def work() -> Message:
+            if not query:
+                return info_message(MORE_DONE)
+            reply = self.bot.more(query, shown, actor)
+            if reply.kind != "answer":
+                return info_message(MORE_DONE)
+            reply.data["exclude"] = shown
+            reply.data["shown"] = shown + [c.id for c in reply.cards]
+            return render(reply)
+
+        await self.answer("more", body.get("response_url"), work, replace_original=False)
+
+    async def feedback(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        actor = self.action_actor(body)
+        kind = FEEDBACK[action["action_id"]]
+        tip_id = str(action.get("value") or "")[:200]
+        await self.answer("feedback", body.get("response_url"),
+                          lambda: render(self.bot.feedback(actor, tip_id, kind)), replace_original=False)
+
+    async def followup(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        topic = str(decode_value(action.get("value")).get("topic") or "")
+
+        def work() -> Message:
+            hint = FOLLOWUP + (f", or browse related tips with /tips topic {topic}." if topic else ".")
+            return info_message(hint)
+
+        await self.answer("ask_followup", body.get("response_url"), work, replace_original=False)
+
+    async def topic(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        name = str(action.get("value") or "")[:80]
+        await self.answer("topic", body.get("response_url"), lambda: render(self.bot.topic(name)),
+                          replace_original=False)
+
+
+def build_app(settings: Settings, bot: CareerBot, client: AsyncWebClient | None = None,
+              executor: ThreadPoolExecutor | None = None) -> AsyncApp:
+    """The bolt app with every listener registered; serve it over HTTP or Socket Mode."""
+    client = client or web_client(settings)
+    executor = executor or ThreadPoolExecutor(max_workers=1, thread_name_prefix="careerbot-slack")
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    app = AsyncApp(name="careerbot", client=client, signing_secret=secret, process_before_response=False)
+    on = Listeners(settings, bot, client, executor)
+
+    @app.command("/ask")
+    async def ask(ack, command):  # noqa: ANN001 - bolt injects by argument name
+        await ack()
+        await on.ask(command)
+
+    @app.command("/hack")
+    async def hack(ack, command):  # noqa: ANN001
+        await ack()
+        await on.hack(command)
+
+    @app.command("/tips")
+    async def tips(ack, command):  # noqa: ANN001
+        await ack()
+        await on.tips(command)
+
+    def button(action_id: str | re.Pattern[str], handler: Callable[..., Any]) -> None:
+        async def listener(ack, body, action):  # noqa: ANN001
+            await ack()
+            await handler(body, action)
+
+        app.action(action_id)(listener)
+
+    button("share", on.share)
+    button("more", on.more)
+    button("feedback_up", on.feedback)
+    button("feedback_down", on.feedback)
+    button("ask_followup", on.followup)
+    button(re.compile(r"^topic_\d+$"), on.topic)
+    app.careerbot = on  # type: ignore[attr-defined] - for the front end and tests
+    return app

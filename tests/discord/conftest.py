@@ -1,0 +1,44 @@
+"""Fixtures: a fake Discord on 127.0.0.1 and the real discord.py client logged in against it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.settings import load_settings
+from tests.discord.fakes import TOKEN, FakeDiscord
+
+
+@pytest.fixture
+async def fake_discord():
+    fake = await FakeDiscord().start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def discord_settings(fake_discord, tmp_path):
+    return load_settings(discord_token=TOKEN, discord_api_url=fake_discord.api_url,
+                         discord_gateway_url=fake_discord.gateway_url, careerbot_db=tmp_path / "careerbot.db",
+                         discord_moderator_role="moderators")
+
+
+@pytest.fixture
+async def discord_client(fake_discord, discord_settings, bot):
+    """`build_client` for the test's CareerBot, logged in (REST only; interactions are fed in directly)."""
+    from bot.discord.client import build_client
+
+    client = build_client(discord_settings, bot)
+    await client.login(TOKEN)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+def interact(fake_discord, discord_client):
+    """Feed a raw INTERACTION_CREATE payload to the client; return the replies it posted."""
+
+    async def run(payload: dict, n: int = 1):
+        discord_client._connection.parse_interaction_create(payload)
+        return await fake_discord.wait_replies(payload, n)
+
+    return run

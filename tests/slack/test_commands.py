@@ -1,0 +1,307 @@
+"""The real bolt app over HTTP: signed slash commands and button clicks, answers via response_url."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import time
+
+import aiohttp
+
+from bot.core.actors import ModeratorRules
+from bot.core.service import CareerBot
+from bot.store import open_db
+from tests.slack.conftest import SECRET, SlackHttp, serve_slack, slack_settings_for
+from tests.slack.fakes import buttons, command_body, message_texts, signed_headers
+
+MENTOR = "how do I find a mentor?"
+
+
+def joined(message: dict) -> str:
+    return "\n".join(message_texts(message))
+
+
+def query_count(bot: CareerBot) -> int:
+    return bot.db.execute("SELECT count(*) FROM queries").fetchone()[0]
+
+
+# -- /ask -------------------------------------------------------------------------------------------
+async def test_ask_acks_then_answers_privately_with_cited_cards(slack_http, slack_bot):
+    expected = slack_bot.ask(MENTOR)
+    status, body = await slack_http.command("/ask", MENTOR)
+    assert (status, body) == (200, "")
+    message = await slack_http.reply()
+    assert message["response_type"] == "ephemeral"
+    text = joined(message)
+    for card in expected.cards:
+        assert card.title in text
+        assert f"{card.speaker} · {card.episode} · {card.stamp}" in text
+    assert list(buttons(message)) == ["share", "more", "feedback_up", "feedback_down"]
+    assert buttons(message)["feedback_up"] == expected.cards[0].id
+    assert slack_http.fake.calls_to("chat.postMessage") == []  # answers go to the response_url only
+    row = slack_bot.db.execute("SELECT platform, query FROM queries ORDER BY rowid DESC LIMIT 1").fetchone()
+    assert row == ("slack", MENTOR)
+
+
+async def test_ask_links_the_moment_when_the_episode_has_a_url(slack_http, slack_bot):
+    slack_bot.db.execute("UPDATE episodes SET url = 'https://www.youtube.com/watch?v=abc123'")
+    slack_bot.searcher.forget_episodes()
+    card = slack_bot.ask(MENTOR).cards[0]
+    await slack_http.command("/ask", MENTOR)
+    text = joined(await slack_http.reply())
+    assert f"<https://www.youtube.com/watch?v=abc123&amp;t={int(card.start)}s|{card.stamp}>" in text
+
+
+async def test_ask_without_a_match_is_friendly_and_suggests_topics(slack_http, slack_bot):
+    await slack_http.command("/ask", "quantum chromodynamics of pizza toppings")
+    message = await slack_http.reply()
+    assert "No tip on that yet" in joined(message)
+    topics = {k: v for k, v in buttons(message).items() if k.startswith("topic_")}
+    assert list(topics.values()) == slack_bot.topic_suggestions()[:5]
+    await slack_http.action("topic_0", topics["topic_0"])
+    browse = await slack_http.reply(2)
+    assert f"Tips on {topics['topic_0']}" in joined(browse)
+    assert browse["replace_original"] is False
+
+
+async def test_empty_ask_gets_short_help(slack_http):
+    await slack_http.command("/ask", "   ")
+    message = await slack_http.reply()
+    assert "How to ask" in joined(message) and "/ask" in joined(message)
+    assert message["response_type"] == "ephemeral"
+
+
+async def test_huge_and_binary_questions_get_a_polite_answer_within_limits(slack_http):
+    junk = "\x00\x01\ufffd" + "what about salary negotiation " * 700 + "\U0001f600" * 50
+    await slack_http.command("/ask", junk)
+    message = await slack_http.reply()
+    assert not any(t.startswith(":warning:") for t in message_texts(message))
+    assert all(len(t) <= 3000 for t in message_texts(message))
+    assert all(len(v) <= 2000 for v in buttons(message).values())
+    assert len(message["blocks"]) <= 50
+
+
+# -- mentions ------------------------------------------------------------------------------------------
+async def test_mentions_in_the_question_never_reach_slack_unescaped(slack_http):
+    await slack_http.command("/ask", "mentor <!here>", response="q1")  # answered: the title echoes it
+    await slack_http.command("/ask", "<!channel> <@U0BOSS> find a mentor <!here|here> & co", response="q2")
+    await slack_http.fake.wait_for("response", 2)
+    by_url = {c.path.rsplit("/", 1)[1]: joined(c.args) for c in slack_http.fake.calls_to("response")}
+    assert "Tips for: mentor &lt;!here&gt;" in by_url["q1"]
+    for text in by_url.values():
+        assert "<!" not in text and "<@" not in text
+
+
+async def test_mentions_in_content_are_escaped_too(slack_http, slack_bot):
+    top = slack_bot.ask(MENTOR).cards[0]
+    slack_bot.db.execute("UPDATE tips SET quote = quote || ' <!everyone> <@U0BOSS>', "
+                         "title = title || ' <!here>' WHERE id = ?", [top.id])
+    await slack_http.command("/ask", MENTOR)
+    text = joined(await slack_http.reply())
+    assert "&lt;!everyone&gt; &lt;@U0BOSS&gt;" in text and "&lt;!here&gt;" in text
+    assert "<!" not in text and "<@" not in text
+
+
+# -- /hack and /tips ----------------------------------------------------------------------------------
+async def test_hack_is_the_channels_tip_of_the_day_and_can_be_shared(slack_http, slack_bot):
+    expected = slack_bot.hack("slack:C42").cards[0]
+    await slack_http.command("/hack", channel="C42")
+    message = await slack_http.reply()
+    assert message["response_type"] == "ephemeral"
+    assert expected.title in joined(message)
+    assert set(buttons(message)) == {"share", "ask_followup", "feedback_up", "feedback_down"}
+    await slack_http.action("share", buttons(message)["share"], channel="C42")
+    shared = await slack_http.reply(2)
+    assert shared["response_type"] == "in_channel" and shared["replace_original"] is False
+    assert expected.title in joined(shared)
+    assert "Shared by <@UMEMBER>" in joined(shared)
+    assert "share" not in buttons(shared)
+    await slack_http.action("ask_followup", buttons(message)["ask_followup"], channel="C42")
+    hint = await slack_http.reply(3)
+    assert "/ask" in joined(hint) and hint["response_type"] == "ephemeral"
+
+
+async def test_tips_topics_topic_help_and_unknown(slack_http, slack_bot):
+    await slack_http.command("/tips", "topics", response="t1")
+    await slack_http.command("/tips", "topic mentors", response="t2")
+    await slack_http.command("/tips", "help", response="t3")
+    await slack_http.command("/tips", "frobnicate <!channel>", response="t4")
+    await slack_http.fake.wait_for("response", 4)
+    by_url = {c.path.rsplit("/", 1)[1]: c.args for c in slack_http.fake.calls_to("response")}
+    assert "mentors" in joined(by_url["t1"]) and "/tips topic" in joined(by_url["t1"])
+    browse = slack_bot.topic("mentors")
+    assert all(c.title in joined(by_url["t2"]) for c in browse.cards)
+    assert "/tips" in joined(by_url["t3"]) and "/ask" in joined(by_url["t3"])
+    assert "Unknown command" in joined(by_url["t4"]) and "<!channel>" not in joined(by_url["t4"])
+
+
+async def test_moderator_subcommand_is_refused_for_members(slack_http, slack_bot, probe_subcommand):
+    slack_http.fake.users["UMEMBER"] = {"id": "UMEMBER", "is_admin": False}
+    await slack_http.command("/tips", "probe")
+    message = await slack_http.reply()
+    assert "Moderators only" in joined(message) and "moderator ok" not in joined(message)
+    assert [c.args["user"] for c in slack_http.fake.calls_to("users.info")] == ["UMEMBER"]
+
+
+async def test_moderator_facts_listed_admin_and_cached(slack_http, probe_subcommand):
+    fake = slack_http.fake
+    fake.users["UADMIN"] = {"id": "UADMIN", "is_admin": True}
+    await slack_http.command("/tips", "probe", user="UMOD", response="m1")
+    await slack_http.command("/tips", "probe", user="UADMIN", response="m2")
+    await slack_http.command("/tips", "probe", user="UADMIN", response="m3")
+    await slack_http.command("/tips", "topics", user="UOTHER", response="m4")
+    await fake.wait_for("response", 4)
+    by_url = {c.path.rsplit("/", 1)[1]: joined(c.args) for c in fake.calls_to("response")}
+    assert "moderator ok: UMOD" in by_url["m1"]
+    assert "moderator ok: UADMIN" in by_url["m2"] and "moderator ok: UADMIN" in by_url["m3"]
+    # listed moderators need no lookup, the admin is looked up once, members browsing none at all
+    assert [c.args["user"] for c in fake.calls_to("users.info")] == ["UADMIN"]
+
+
+async def test_moderator_user_group_membership_counts(fake_slack, db, probe_subcommand):
+    settings = slack_settings_for(fake_slack, slack_moderator_group="SMODS", slack_admins_are_moderators=False)
+    fake_slack.usergroups["SMODS"] = ["UGROUP"]
+    bot = CareerBot(db, rules=ModeratorRules.from_settings(settings))
+    frontend, runner, url = await serve_slack(settings, bot)
+    try:
+        async with aiohttp.ClientSession() as session:
+            http = SlackHttp(url, fake_slack, frontend, session)
+            await http.command("/tips", "probe", user="UGROUP", response="g1")
+            await http.command("/tips", "probe", user="UOUT", response="g2")
+            await fake_slack.wait_for("response", 2)
+    finally:
+        await frontend.stop()
+        await runner.cleanup()
+    by_url = {c.path.rsplit("/", 1)[1]: joined(c.args) for c in fake_slack.calls_to("response")}
+    assert "moderator ok: UGROUP" in by_url["g1"]
+    assert "Moderators only" in by_url["g2"]
+    assert len(fake_slack.calls_to("usergroups.users.list")) == 1  # cached
+    assert fake_slack.calls_to("users.info") == []  # admins are not moderators here: never asked
+
+
+# -- buttons ----------------------------------------------------------------------------------------
+async def test_show_more_gives_new_tips_then_says_when_done(slack_http, slack_bot):
+    await slack_http.command("/ask", MENTOR)
+    first = await slack_http.reply()
+    first_ids = json.loads(buttons(first)["more"])["ids"]
+    await slack_http.action("more", buttons(first)["more"])
+    second = await slack_http.reply(2)
+    assert second["response_type"] == "ephemeral" and second["replace_original"] is False
+    more = json.loads(buttons(second)["more"])
+    new_ids = more["ids"][len(first_ids):]
+    assert more["ids"][: len(first_ids)] == first_ids and new_ids and not set(new_ids) & set(first_ids)
+    expected = slack_bot.more(MENTOR, first_ids)
+    assert [c.id for c in expected.cards] == new_ids
+    # sharing the second page shares exactly its cards
+    await slack_http.action("share", buttons(second)["share"])
+    shared = await slack_http.reply(3)
+    assert shared["response_type"] == "in_channel"
+    assert all(c.title in joined(shared) for c in expected.cards)
+    assert not any(c.title in joined(shared) for c in slack_bot.ask(MENTOR).cards)
+    # asking for more than there is ends politely
+    await slack_http.action("more", json.dumps({"q": MENTOR, "ids": [c.id for c in slack_bot.searcher.all_tips()]}))
+    done = await slack_http.reply(4)
+    assert "everything I have" in joined(done)
+
+
+async def test_share_an_answer_posts_it_in_channel(slack_http, slack_bot):
+    await slack_http.command("/ask", MENTOR)
+    private = await slack_http.reply()
+    await slack_http.action("share", buttons(private)["share"])
+    shared = await slack_http.reply(2)
+    assert shared["response_type"] == "in_channel"
+    assert all(c.title in joined(shared) for c in slack_bot.ask(MENTOR).cards)
+    assert set(buttons(shared)) == {"more", "feedback_up", "feedback_down"}
+
+
+async def test_feedback_buttons_record_and_thank(slack_http, slack_bot):
+    tip = slack_bot.ask(MENTOR).cards[0].id
+    await slack_http.action("feedback_up", tip, user="UFAN")
+    await slack_http.action("feedback_down", tip, user="UCRITIC")
+    await slack_http.fake.wait_for("response", 2)
+    texts = [joined(m) for m in slack_http.fake.responses]
+    assert any("glad it helped" in t for t in texts) and any("we'll look at that tip" in t for t in texts)
+    rows = slack_bot.db.execute("SELECT platform, user, tip_id, kind FROM feedback ORDER BY user").fetchall()
+    assert rows == [("slack", "UCRITIC", tip, "down"), ("slack", "UFAN", tip, "up")]
+
+
+async def test_forged_or_stale_button_values_get_a_polite_answer(slack_http):
+    await slack_http.action("share", "not-json", response="f1")
+    await slack_http.action("feedback_up", "no-such-tip", response="f2")
+    await slack_http.action("more", "{}", response="f3")
+    await slack_http.fake.wait_for("response", 3)
+    by_url = {c.path.rsplit("/", 1)[1]: joined(c.args) for c in slack_http.fake.calls_to("response")}
+    assert "nothing to share" in by_url["f1"]
+    assert "no longer exists" in by_url["f2"]
+    assert "everything I have" in by_url["f3"]
+
+
+# -- signatures --------------------------------------------------------------------------------------
+async def test_bad_signature_and_stale_timestamp_are_401_with_no_side_effects(slack_http, slack_bot):
+    before = query_count(slack_bot)
+    body = command_body("/ask", MENTOR, slack_http.fake.response_url("bad"))
+    wrong = signed_headers("not-the-signing-secret", body)
+    stale = signed_headers(SECRET, body, timestamp=int(time.time()) - 600)
+    unsigned = {"Content-Type": "application/x-www-form-urlencoded"}
+    tampered = {**signed_headers(SECRET, body)}
+    assert (await slack_http.post(body, wrong))[0] == 401
+    assert (await slack_http.post(body, stale))[0] == 401
+    assert (await slack_http.post(body, unsigned))[0] == 401
+    assert (await slack_http.post(body.replace("mentor", "mentee"), tampered))[0] == 401
+    # a good request afterwards is answered, and it is the only thing that reached Slack or the database
+    assert (await slack_http.command("/ask", MENTOR, response="good"))[0] == 200
+    await slack_http.fake.wait_for("response")
+    assert [c.path for c in slack_http.fake.calls_to("response")] == ["/response/good"]
+    assert query_count(slack_bot) == before + 1
+
+
+# -- failures after the acknowledgement --------------------------------------------------------------
+async def test_failure_after_ack_is_a_visible_polite_error_and_a_log_line(slack_http, slack_bot, caplog):
+    slack_bot.db.execute("DROP TABLE queries")  # the answer's bookkeeping step will fail
+    with caplog.at_level(logging.ERROR, logger="bot.slack.app"):
+        status, _ = await slack_http.command("/ask", MENTOR)
+        message = await slack_http.reply()
+    assert status == 200
+    assert message["response_type"] == "ephemeral"
+    assert "Sorry, something went wrong" in joined(message)
+    assert any("/ask failed after ack" in r.getMessage() for r in caplog.records)
+
+
+async def test_response_url_refusing_the_answer_falls_back_to_an_error(slack_http):
+    slack_http.fake.fail("response", status=400, body="invalid_blocks")
+    await slack_http.command("/ask", MENTOR)
+    calls = await slack_http.fake.wait_for("response", 2)
+    assert "Sorry, something went wrong" in joined(calls[1].args)
+
+
+async def test_response_url_429_is_retried_after_retry_after(slack_http, slack_bot):
+    slack_http.fake.fail("response", status=429, retry_after=0)
+    await slack_http.command("/ask", MENTOR)
+    calls = await slack_http.fake.wait_for("response", 2)
+    assert calls[0].args == calls[1].args
+    assert slack_bot.ask(MENTOR).cards[0].title in joined(calls[1].args)
+
+
+async def test_a_slow_database_does_not_delay_the_ack(fake_slack, db_file):
+    """While another connection holds the write lock, /ask is acknowledged; the answer follows the unlock."""
+    settings = slack_settings_for(fake_slack)
+    bot = CareerBot(open_db(db_file), rules=ModeratorRules.from_settings(settings))
+    blocker = sqlite3.connect(db_file, isolation_level=None)
+    frontend, runner, url = await serve_slack(settings, bot)
+    try:
+        async with aiohttp.ClientSession() as session:
+            http = SlackHttp(url, fake_slack, frontend, session)
+            blocker.execute("BEGIN IMMEDIATE")
+            blocker.execute("INSERT INTO queries (platform, query, answered) VALUES ('test', 'lock', 0)")
+            status, _ = await http.command("/ask", MENTOR)
+            assert status == 200
+            assert fake_slack.responses == []  # the answer is still waiting for the database
+            blocker.execute("COMMIT")
+            message = await http.reply()
+            assert bot.ask(MENTOR).cards[0].title in joined(message)
+    finally:
+        blocker.close()
+        await frontend.stop()
+        await runner.cleanup()
+        bot.db.conn.close()

@@ -1,0 +1,157 @@
+"""Answers: relevant cited tips, safe with any input, honest when nothing fits."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.core.search import MAX_QUERY_CHARS, overlaps
+
+OFF_TOPIC = [
+    "how do I bake bread",
+    "weather in Hamburg",
+    "What's the best laptop for gaming?",
+    "How do I cook pasta al dente?",
+    "Tell me a joke about cats",
+    "Which train goes from Berlin to Hamburg?",
+    "How old is the universe?",
+]
+
+HOSTILE = [
+    "salary AND",
+    '"unbalanced',
+    "c++",
+    "()",
+    "NEAR(mentor kaggle, 2)",
+    "mentor*",
+    "title:mentor OR -quote",
+    "^kaggle",
+    "{title quote}: x",
+    "'; DROP TABLE tips; --",
+    "🙂🚀🔥",
+    "как найти ментора",
+    "如何找到导师",
+    "\x00\x01\x02 binary \xff\xfe",
+    "<!channel> @everyone <@U123> how do I find a mentor",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_text_is_answered_safely(bot, member, text):
+    reply = bot.ask(text, member)
+    assert reply.kind in ("answer", "no_answer")
+    answer = bot.searcher.ask(text)
+    assert answer.answered == bool(answer.results)
+    assert bot.db.execute("SELECT count(*) FROM tips").fetchone()[0] >= 40  # nothing was harmed
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t"])
+def test_empty_question_gets_help(bot, member, text):
+    reply = bot.ask(text, member)
+    assert reply.kind == "help" and "/ask" in reply.text
+    assert not bot.searcher.ask(text).answered
+
+
+def test_huge_question_is_truncated_with_a_note(bot, member):
+    text = "how do I find a mentor " * 500  # ~11,500 characters
+    answer = bot.searcher.ask(text)
+    assert answer.note and "was long" in answer.note
+    read = int(answer.note.split("first ")[1].split()[0])
+    assert read <= MAX_QUERY_CHARS < len(text)
+    assert answer.query == text  # the contract echoes the question as asked
+    assert answer.answered and "mentor" in answer.results[0].title.lower()
+    assert bot.ask(text, member).note == answer.note
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC)
+def test_off_topic_questions_get_no_citations(bot, member, question):
+    answer = bot.searcher.ask(question)
+    assert not answer.answered and answer.results == []
+    reply = bot.ask(question, member)
+    assert reply.kind == "no_answer" and reply.cards == [] and len(reply.suggestions) >= 3
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("how do I find a mentor?", "mentor"),
+        ("is it too late to switch careers at 40?", "ignore-age-and-career-change-stereotypes"),
+        ("I keep scrolling instagram instead of studying", "cut-social-media-while-learning"),
+        ("what is the STAR method for behavioral interviews", "structure-answers-with-star-format"),
+        ("where can I get free GPUs to train models", "learn-ml-from-home-with-free-gpus"),
+    ],
+)
+def test_on_topic_questions_find_the_right_tip(bot, question, expected):
+    answer = bot.searcher.ask(question)
+    assert answer.answered
+    assert any(expected in card.id for card in answer.results[:3]), [c.id for c in answer.results]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["how do I find a mentor", "kaggle", "interview preparation", "impostor syndrome", "focus and deep work"],
+)
+def test_results_are_diverse(bot, question):
+    results = bot.searcher.ask(question).results
+    assert len(results) == 3
+    for i, a in enumerate(results):
+        for b in results[i + 1 :]:
+            assert not overlaps(a, b), (a.id, b.id)
+
+
+def test_passages_fill_in_when_tips_run_out(bot):
+    bot.db.execute("UPDATE tips SET status = 'retired' WHERE topics NOT LIKE '%kaggle%'")
+    results = bot.searcher.ask("what does kaggle not teach you about production?", k=3).results
+    kinds = [c.kind for c in results]
+    assert "tip" in kinds
+    passages = [c for c in results if c.kind == "passage"]
+    for card in passages:
+        assert card.title.startswith("From the conversation")
+        assert card.end - card.start <= 300
+
+
+def test_retired_tips_are_never_cited(bot):
+    tip_id = bot.searcher.ask("what is the STAR format").results[0].id
+    bot.db.execute("UPDATE tips SET status = 'retired' WHERE id = ?", [tip_id])
+    assert tip_id not in [c.id for c in bot.searcher.ask("what is the STAR format").results]
+
+
+def test_answer_contract_fields(bot):
+    data = bot.searcher.ask("how do I deal with impostor syndrome").contract()
+    assert set(data) == {"query", "answered", "results"}
+    for result in data["results"]:
+        assert list(result) == ["id", "kind", "title", "text", "quote", "speaker", "episode", "source",
+                                "start", "end", "url", "score"]
+        assert result["kind"] in ("tip", "passage")
+        assert result["source"] in ("000_7a926d4821475fb3", "004_9e43fa320a18dfae")
+        assert 0 <= result["start"] < result["end"] and result["end"] - result["start"] <= 300
+    json.dumps(data)
+
+
+def test_moment_links_when_the_episode_has_a_url(bot):
+    bot.db.execute("UPDATE episodes SET url = 'https://www.youtube.com/watch?v=abc123' "
+                   "WHERE id = '004_9e43fa320a18dfae'")
+    bot.searcher.forget_episodes()
+    card = bot.searcher.ask("what is the STAR format").results[0]
+    assert card.url == f"https://www.youtube.com/watch?v=abc123&t={int(card.start)}s"
+    bot.db.execute("UPDATE episodes SET url = 'https://example.org/ep4' WHERE id = '004_9e43fa320a18dfae'")
+    bot.searcher.forget_episodes()
+    assert bot.searcher.ask("what is the STAR format").results[0].url == f"https://example.org/ep4#t={int(card.start)}"
+
+
+def test_topics_and_browsing(bot):
+    reply = bot.topics()
+    counts = {slug: n for slug, _, n in reply.data["topics"]}
+    assert counts["mentors"] >= 5
+    browse = bot.topic("mentors")
+    assert browse.cards and all("mentors" in c.topics for c in browse.cards)
+    unknown = bot.topic("<!channel> nonsense")
+    assert unknown.kind == "no_answer" and unknown.suggestions
+
+
+def test_queries_are_recorded_for_moderators(bot, member):
+    bot.ask("how do I find a mentor", member)
+    bot.ask("how do I bake bread", member)
+    rows = bot.db.execute("SELECT query, answered FROM queries ORDER BY id").fetchall()
+    assert rows == [("how do I find a mentor", 1), ("how do I bake bread", 0)]

@@ -1,0 +1,122 @@
+"""The command line and the console front end, driven as a person (or another tool) would."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bot.console import Console
+
+from .conftest import ROOT
+
+TOKENS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DISCORD_TOKEN")
+
+
+def careerbot(tmp_path, *args: str, stdin: str | None = None, env: dict | None = None):
+    environment = {k: v for k, v in os.environ.items() if k not in TOKENS}
+    environment |= {"CAREERBOT_DB": str(tmp_path / "cli.db"), "CAREERBOT_CONTENT": str(ROOT / "content")}
+    environment |= env or {}
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+                          env=environment, cwd=tmp_path, timeout=60)
+
+
+def test_ask_json_contract(tmp_path):
+    result = careerbot(tmp_path, "ask", "--json", "what is the STAR format?")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["query"] == "what is the STAR format?" and data["answered"] is True
+    top = data["results"][0]
+    assert top["source"] == "004_9e43fa320a18dfae" and top["kind"] == "tip"
+    assert isinstance(top["start"], float) and isinstance(top["end"], float)
+
+
+def test_ask_batch_answers_every_line_in_order(tmp_path):
+    batch = tmp_path / "questions.txt"
+    questions = ["how do I find a mentor", "How do I cook pasta al dente?", "", "salary AND \"unbalanced"]
+    batch.write_text("\n".join(questions) + "\n")
+    result = careerbot(tmp_path, "ask", "--json", "--batch", str(batch))
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["query"] for line in lines] == questions
+    assert [line["answered"] for line in lines][:3] == [True, False, False]
+    assert all(line["answered"] == bool(line["results"]) for line in lines)
+
+
+def test_readable_answer_and_abstention(tmp_path):
+    result = careerbot(tmp_path, "ask", "how do I find a mentor")
+    assert "“" in result.stdout and "—" in result.stdout and "Anastasia" in result.stdout
+    result = careerbot(tmp_path, "ask", "weather in Hamburg")
+    assert "No tip on that yet" in result.stdout and "Try a topic:" in result.stdout
+
+
+def test_tips_topics_and_hack_json(tmp_path):
+    tips = json.loads(careerbot(tmp_path, "tips", "--json").stdout)
+    assert len(tips) >= 40 and {"id", "source", "start", "end", "quote", "speaker"} <= set(tips[0])
+    topics = careerbot(tmp_path, "topics").stdout
+    assert "mentors" in topics
+    browse = json.loads(careerbot(tmp_path, "ask", "--topic", "mentors", "--json").stdout)
+    assert browse["answered"] and all(r["kind"] == "tip" for r in browse["results"])
+    hack = careerbot(tmp_path, "hack", "--json", "--channel", "slack:C1", "--date", "2026-03-02")
+    data = json.loads(hack.stdout)
+    assert data["channel"] == "slack:C1" and data["date"] == "2026-03-02" and data["tip"]["id"]
+    again = json.loads(careerbot(tmp_path, "hack", "--json", "--channel", "slack:C1", "--date", "2026-03-02").stdout)
+    assert again == data
+
+
+def test_content_check_and_load(tmp_path):
+    check = careerbot(tmp_path, "content", "check")
+    assert check.returncode == 0 and check.stdout.startswith("ok:")
+    load = careerbot(tmp_path, "content", "load")
+    assert load.returncode == 0 and "tips:" in load.stdout
+    again = careerbot(tmp_path, "content", "load")
+    assert "0 added, 0 updated, 0 retired" in again.stdout
+
+
+def test_the_quickstart_run_command_opens_the_console(tmp_path):
+    """`careerbot` with no tokens is the console, driven through its real input loop."""
+    result = careerbot(tmp_path, stdin="/ask how do I find a mentor\n/topics\n/quit\n")
+    assert result.returncode == 0, result.stderr
+    assert "careerbot console" in result.stdout and "Tips for: how do I find a mentor" in result.stdout
+    assert "mentors" in result.stdout and result.stdout.rstrip().endswith("bye")
+
+
+def test_settings_errors_are_one_line(tmp_path):
+    result = careerbot(tmp_path, "ask", "x", env={"SLACK_BOT_TOKEN": "not-a-token"})
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: SLACK_BOT_TOKEN: must be a bot token starting with xoxb-"
+
+
+@pytest.fixture
+def console(bot):
+    out = io.StringIO()
+
+    def run(*lines: str) -> str:
+        Console(bot, stdin=io.StringIO("".join(line + "\n" for line in lines)), stdout=out).run()
+        return out.getvalue()
+
+    return run
+
+
+def test_console_commands(console):
+    output = console("/ask how do I find a mentor", "/more", "/hack", "/topics", "/tips topic mentors",
+                     "/tips help", "", "/nonsense", "is impostor syndrome normal?", "/quit", "/ask never reached")
+    assert output.count("Tips for:") == 3  # /ask, /more and the bare question
+    assert "Career hack for" in output and "Topics" in output and "Tips on mentors" in output
+    assert "Unknown command /nonsense" in output and "never reached" not in output
+    assert output.rstrip().endswith("bye")
+
+
+def test_console_more_shows_new_tips(console):
+    output = console("/ask how do I find a mentor", "/more")
+    first, second = output.split("Tips for:")[1:3]
+    titles = lambda block: {line for line in block.splitlines() if line[:2] in ("1.", "2.", "3.")}  # noqa: E731
+    assert titles(first).isdisjoint(titles(second))
+
+
+def test_console_survives_end_of_input(console):
+    assert console("/ask how do I find a mentor").rstrip().endswith("bye")
