@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bot.corpus.transcripts import parse_stamp
+from bot.timestamps import parse_stamp
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 STEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")

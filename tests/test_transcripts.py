@@ -6,7 +6,8 @@ import pytest
 
 from bot.corpus.corrections import Corrections, normalise
 from bot.corpus.passages import make_passages
-from bot.corpus.transcripts import TranscriptError, format_stamp, parse_stamp, parse_transcript
+from bot.corpus.transcripts import TranscriptError, parse_transcript
+from bot.timestamps import format_stamp, parse_stamp
 
 SRT = """1
 00:00:01,000 --> 00:00:04,000

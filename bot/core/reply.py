@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from bot.corpus.transcripts import format_stamp
+from bot.timestamps import format_stamp
 
 Kind = Literal["tip", "passage"]
 

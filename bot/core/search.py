@@ -69,6 +69,7 @@ class Searcher:
         self._vocab: Vocabulary | None = None
         self._vocab_key: tuple | None = None
         self._episodes: dict[str, tuple[str, str | None]] = {}
+        self._stem_sets: dict[int, frozenset[str]] = {}
 
     # -- content caches ------------------------------------------------------------------
     def vocabulary(self) -> Vocabulary:
@@ -130,9 +131,18 @@ class Searcher:
             )
         return known / len(units)
 
-    @staticmethod
-    def _coverage(units: list[Unit], text: str, topics: list[str] = ()) -> float:
-        have = set(stems(text))
+    def _stem_set(self, text: str) -> frozenset[str]:
+        """Stems of a tip's or passage's text, cached: the same texts come back question after question."""
+        key = hash(text)
+        found = self._stem_sets.get(key)
+        if found is None:
+            if len(self._stem_sets) > 100_000:
+                self._stem_sets.clear()
+            found = self._stem_sets[key] = frozenset(stems(text))
+        return found
+
+    def _coverage(self, units: list[Unit], text: str, topics: list[str] = ()) -> float:
+        have = self._stem_set(text)
         got = sum(
             u.weight
             for u in units

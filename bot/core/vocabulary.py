@@ -7,6 +7,7 @@ units drive both the FTS5 query and the coverage measure that decides whether we
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -17,22 +18,7 @@ from sqlite_utils import Database
 WORD = re.compile(r"[^\W_]+")
 
 STOPWORDS = frozenset(
-    """
-    a about above after again against all am an and any are aren as at be because been before being below
-    between both but by can cannot could couldn did didn do does doesn doing don down during each few for from
-    further had hadn has hasn have haven having he her here hers herself him himself his how i if in into is
-    isn it its itself just ll me might more most must mustn my myself needn no nor not now of off on once only
-    or other ought our ours ourselves out over own re same shan she should shouldn so some such than that the
-    their theirs them themselves then there these they this those through to too under until up ve very was
-    wasn we were weren what when where which while who whom why will with won would wouldn you your yours
-    yourself yourselves s t d m o y im ive id youre dont cant wont isnt doesnt didnt whats hows thats
-    also anyone anybody someone somebody something anything really actually please thanks thank hi hello hey
-    get got getting go going gonna want wanna like know tell say said think way thing things lot lots much many
-    one ones people person guys kind sort bit even still ever every us let make makes made best good better
-    yes yeah ok okay well would could maybe sure right
-    tip tips advice advise suggestion suggestions recommendation recommendations idea ideas question questions
-    help helpful guys anyone somebody genuinely honestly basically
-    """.split()
+    ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "aren", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "cannot", "could", "couldn", "did", "didn", "do", "does", "doesn", "doing", "don", "down", "during", "each", "few", "for", "from", "further", "had", "hadn", "has", "hasn", "have", "haven", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "isn", "it", "its", "itself", "just", "ll", "me", "might", "more", "most", "must", "mustn", "my", "myself", "needn", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "ought", "our", "ours", "ourselves", "out", "over", "own", "re", "same", "shan", "she", "should", "shouldn", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "ve", "very", "was", "wasn", "we", "were", "weren", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "won", "would", "wouldn", "you", "your", "yours", "yourself", "yourselves", "s", "t", "d", "m", "o", "y", "im", "ive", "id", "youre", "dont", "cant", "wont", "isnt", "doesnt", "didnt", "whats", "hows", "thats", "also", "anyone", "anybody", "someone", "somebody", "something", "anything", "really", "actually", "please", "thanks", "thank", "hi", "hello", "hey", "get", "got", "getting", "go", "going", "gonna", "want", "wanna", "like", "know", "tell", "say", "said", "think", "way", "thing", "things", "lot", "lots", "much", "many", "one", "ones", "people", "person", "guys", "kind", "sort", "bit", "even", "still", "ever", "every", "us", "let", "make", "makes", "made", "best", "good", "better", "yes", "yeah", "ok", "okay", "well", "would", "could", "maybe", "sure", "right", "tip", "tips", "advice", "advise", "suggestion", "suggestions", "recommendation", "recommendations", "idea", "ideas", "question", "questions", "help", "helpful", "guys", "anyone", "somebody", "genuinely", "honestly", "basically"]
 )
 
 
@@ -41,6 +27,7 @@ def words(text: str) -> list[str]:
     return WORD.findall(text)
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A deliberately crude stemmer, only for matching vocabulary phrases and measuring coverage."""
     for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):

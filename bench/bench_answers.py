@@ -1,0 +1,127 @@
+"""Answer latency and loading cost, on the bundled corpus and on a synthetic 1,000-episode corpus.
+
+The synthetic corpus is made from the two real transcripts: each synthetic episode is a copy of
+one of them under a new stem, with every tip of that transcript copied under a new id, so the
+index grows 500-fold with realistic text. Run:  python bench/bench_answers.py [--episodes 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.core.search import Searcher  # noqa: E402
+from bot.corpus.files import read_content  # noqa: E402
+from bot.corpus.loader import load_content  # noqa: E402
+from bot.store import open_db  # noqa: E402
+
+
+def questions() -> list[str]:
+    out = []
+    for path in (ROOT / "eval" / "holdout-questions.json", ROOT.parent / "shared" / "eval" / "dev-questions.json"):
+        if path.exists():
+            data = json.loads(path.read_text())
+            out += [item["q"] for item in data["on_topic"]] + list(data["off_topic"])
+    return out
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def latency(db_path: Path, asked: list[str], rounds: int) -> dict[str, float]:
+    db = open_db(db_path)
+    searcher = Searcher(db)
+    for q in asked:  # warm the page cache and the vocabulary
+        searcher.ask(q)
+    times = []
+    for _ in range(rounds):
+        for q in asked:
+            start = time.perf_counter()
+            searcher.ask(q)
+            times.append((time.perf_counter() - start) * 1000)
+    db.conn.close()
+    return {"n": len(times), "p50_ms": round(statistics.median(times), 2), "p99_ms": round(percentile(times, 99), 2),
+            "max_ms": round(max(times), 2)}
+
+
+def synthetic_content(target: Path, episodes: int) -> None:
+    source = ROOT / "content"
+    target.mkdir(parents=True)
+    for name in ("topics.yaml", "synonyms.yaml"):
+        shutil.copy(source / name, target / name)
+    for folder in ("transcripts", "episodes", "corrections", "tips"):
+        (target / folder).mkdir(parents=True)
+    stems = sorted(p.stem for p in (source / "transcripts").glob("*.txt"))
+    tips = {stem: yaml.safe_load((source / "tips" / f"{stem}.yaml").read_text()) for stem in stems}
+    for k in range(episodes):
+        stem = stems[k % len(stems)]
+        new = f"syn{k:04d}_{stem}"
+        shutil.copy(source / "transcripts" / f"{stem}.txt", target / "transcripts" / f"{new}.txt")
+        shutil.copy(source / "corrections" / f"{stem}.yaml", target / "corrections" / f"{new}.yaml")
+        episode = yaml.safe_load((source / "episodes" / f"{stem}.yaml").read_text())
+        episode["title"] = f"{episode['title']} (synthetic {k})"
+        (target / "episodes" / f"{new}.yaml").write_text(yaml.safe_dump(episode))
+        copies = [dict(t, id=f"{t['id']}-s{k}", source=new) for t in tips[stem]]
+        (target / "tips" / f"{new}.yaml").write_text(yaml.safe_dump(copies, sort_keys=False))
+
+
+def process_wall(db_path: Path, runs: int = 10) -> dict[str, float]:
+    env = dict(os.environ, CAREERBOT_DB=str(db_path))
+    env.pop("SLACK_BOT_TOKEN", None)
+    env.pop("DISCORD_TOKEN", None)
+    careerbot = shutil.which("careerbot") or str(Path(sys.executable).with_name("careerbot"))
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([careerbot, "ask", "how do I find a mentor?"], env=env, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return {"runs": runs, "median_s": round(statistics.median(times), 3), "max_s": round(max(times), 3)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--episodes", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=10)
+    args = parser.parse_args()
+    asked = questions()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        bundled = tmp_path / "bundled.db"
+        db = open_db(bundled)
+        load_content(db, read_content(ROOT / "content"))
+        db.conn.close()
+        print("bundled corpus, in-process ask:", latency(bundled, asked, args.rounds), flush=True)
+        print("bundled corpus, `careerbot ask` process wall:", process_wall(bundled), flush=True)
+
+        content = tmp_path / "synthetic"
+        synthetic_content(content, args.episodes)
+        big = tmp_path / "synthetic.db"
+        start = time.perf_counter()
+        db = open_db(big)
+        loaded = read_content(content)
+        report = load_content(db, loaded)
+        db.conn.close()
+        seconds = time.perf_counter() - start
+        size = sum(p.stat().st_size for p in tmp_path.glob("synthetic.db*"))
+        print(f"synthetic corpus: {args.episodes} episodes, {len(report.added)} tips, "
+              f"loaded (read + check + load) in {seconds:.1f} s, database {size / 1e6:.1f} MB", flush=True)
+        print("synthetic corpus, in-process ask:", latency(big, asked, max(1, args.rounds // 5)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
