@@ -48,6 +48,8 @@ TOKEN_PATTERNS = re.compile(
     r"|xapp-[A-Za-z0-9-]+"                          # Slack app-level tokens
     r"|[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}"  # Discord bot tokens
 )
+#: Libraries whose INFO chatter stays out of the log unless LOG_LEVEL=DEBUG (our request line covers it).
+QUIET_LOGGERS = ("aiohttp.access", "apscheduler", "slack_bolt", "slack_sdk", "discord", "websockets")
 _secrets: list[str] = []
 _handler: logging.Handler | None = None
 
@@ -58,18 +60,28 @@ def _mask(value: str) -> str:
     return TOKEN_PATTERNS.sub("[redacted]", value)
 
 
+def _clean(key: str, value: Any) -> Any:
+    if SECRET_KEYS.search(key):
+        return "[redacted]"
+    if key in BODY_KEYS and value is not None:
+        return f"[{len(value)} chars]" if isinstance(value, str) else "[redacted]"
+    if isinstance(value, str):
+        return _mask(value)
+    if isinstance(value, dict):
+        return {k: _clean(str(k), v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_clean("", v) for v in value]
+    return value
+
+
 def redact(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
-    """structlog processor: no tokens, secrets or message bodies in any log line."""
+    """structlog processor: no tokens, secrets or message bodies in any log line, however nested."""
     for key, value in list(event.items()):
         if key in ("event", "exception", "exc_info", "level", "logger", "timestamp"):
             if isinstance(value, str):
                 event[key] = _mask(value)
-        elif SECRET_KEYS.search(key):
-            event[key] = "[redacted]"
-        elif key in BODY_KEYS and value is not None:
-            event[key] = f"[{len(value)} chars]" if isinstance(value, str) else "[redacted]"
-        elif isinstance(value, str):
-            event[key] = _mask(value)
+        else:
+            event[key] = _clean(key, value)
     return event
 
 
@@ -109,14 +121,18 @@ def configure_logging(level: str = "INFO", fmt: str = "console", *, secrets: Ite
     root.addHandler(handler)
     _handler = handler
     root.setLevel(level.upper())
-    # Our own request line replaces the access log; library chatter stays at WARNING unless debugging.
     quiet = "DEBUG" if level.upper() == "DEBUG" else "WARNING"
-    for name in ("aiohttp.access", "apscheduler", "slack_bolt", "slack_sdk", "discord", "websockets"):
+    for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(quiet)
 
 
-if not structlog.is_configured():
-    # Until `configure_logging` runs (CLI commands, tests), lines go through stdlib logging as key=value text.
+def reset_logging() -> None:
+    """Back to the defaults `configure_logging` replaced (used by tests).
+
+    Until `configure_logging` runs (CLI commands, tests), lines go through stdlib logging as key=value text.
+    """
+    global _handler
+    structlog.reset_defaults()
     structlog.configure(
         processors=[structlog.stdlib.filter_by_level, redact,
                     structlog.processors.KeyValueRenderer(key_order=["event"], drop_missing=True)],
@@ -124,6 +140,16 @@ if not structlog.is_configured():
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,
     )
+    if _handler is not None:
+        logging.getLogger().removeHandler(_handler)
+        _handler = None
+        logging.getLogger().setLevel(logging.WARNING)
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+if not structlog.is_configured():
+    reset_logging()
 
 
 def get_logger(name: str = "careerbot") -> Any:

@@ -121,7 +121,7 @@ class DailyScheduler:
         self.clock = clock or (lambda: dt.datetime.now(UTC))
         self.lease, self.lookback, self.sweep_seconds = lease, lookback, sweep_seconds
         self.attempts, self.backoff, self.backoff_max = attempts, backoff, backoff_max
-        self._sleep = sleep or asyncio.sleep
+        self._sleep = sleep if sleep is not None else asyncio.sleep
         pacing = pacing or {}
         self.pacers = {name: Pacer(pacing.get(name) or PACING.get(name, DEFAULT_PACING), self._sleep)
                        for name in self.posters}
@@ -251,7 +251,7 @@ class DailyScheduler:
     def _close(self, sub: Subscription, day: dt.date, row: dict[str, Any] | None, status: str, why: str) -> str:
         """Record a day that will not be posted (never overwriting a live claim or a finished row)."""
         if row is None:
-            tip = pick_for(self.bot, sub.channel, day, today=day) or ""
+            tip = pick_for(self.bot, sub.channel, day, sub.instant(day)) or ""
             self.db.execute("INSERT INTO posts (channel, date, tip_id, status, claimed_at, error) "
                             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, date) DO NOTHING",
                             [sub.channel, day.isoformat(), tip, status, stamp(self.clock()), why])
@@ -269,7 +269,7 @@ class DailyScheduler:
         Returns the posts row id, or None when someone else has it or it is finished.
         """
         now = self.clock()
-        tip = pick_for(self.bot, sub.channel, day, today=day)
+        tip = pick_for(self.bot, sub.channel, day, sub.instant(day))
         if tip is None:
             log.warning("%s %s: no active tips to post", sub.channel, day)
             return None
@@ -315,7 +315,7 @@ class DailyScheduler:
         try:
             async for try_ in AsyncRetrying(
                 stop=stop_after_attempt(self.attempts), wait=self._wait, sleep=self._sleep, reraise=True,
-                retry=retry_if_exception(lambda exc: not getattr(exc, "permanent", False)),
+                retry=retry_if_exception(lambda exc: isinstance(exc, Exception) and not getattr(exc, "permanent", False)),
             ):
                 with try_:
                     ref = await attempt()

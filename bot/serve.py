@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from bot.observability import (
     configure_logging,
     get_logger,
 )
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 
 log = get_logger("careerbot.serve")
 
@@ -60,7 +61,11 @@ EXTRA_FRONTENDS: list[FrontendFactory] = []
 
 
 class StartupError(Exception):
-    """serve could not start: one line for the operator, no traceback."""
+    """serve could not start: one line for the operator, no traceback; exit 2 for a setting's fault."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def build_frontends(settings: Settings, bot: CareerBot, web_app: web.Application) -> list[Frontend]:
@@ -198,15 +203,19 @@ async def serve(settings: Settings, bot: CareerBot, stop: asyncio.Event | None =
     for sig in signals:
         loop.add_signal_handler(sig, on_signal, sig)
     watcher = None
+    started: list[Frontend] = []
     try:
         try:
             await web.TCPSite(runner, settings.host, settings.port).start()
         except OSError as exc:
-            raise StartupError(f"PORT: cannot listen on {settings.host}:{settings.port}: {exc.strerror}") from None
+            raise StartupError(f"PORT: cannot listen on {settings.host}:{settings.port}: {exc.strerror}", 2) from None
         log.info("serve.listening", host=settings.host, port=settings.port)
         for frontend in state.frontends:
+            started.append(frontend)
             try:
                 await frontend.start()
+            except SettingsError as exc:  # e.g. a token the platform rejected
+                raise StartupError(str(exc), 2) from None
             except Exception as exc:
                 raise StartupError(f"{frontend.name}: could not start: {exc.__class__.__name__}: {exc}") from exc
         state.scheduler = _start_scheduler(bot, state.frontends, settings)
@@ -219,7 +228,7 @@ async def serve(settings: Settings, bot: CareerBot, stop: asyncio.Event | None =
         await stop.wait()
     finally:
         state.stopping = True
-        await _shutdown(state, runner, grace, force, watcher)
+        await _shutdown(state, started, runner, grace, force, watcher)
         for sig in signals:
             loop.remove_signal_handler(sig)
 
@@ -243,18 +252,18 @@ async def _bounded(what: str, coro: Any, timeout: float) -> None:
         log.error("serve.shutdown_step_failed", step=what, error=exc.__class__.__name__, detail=str(exc)[:200])
 
 
-async def _shutdown(state: State, runner: web.AppRunner, grace: float, force: asyncio.Event,
-                    watcher: asyncio.Task[Any] | None) -> None:
+async def _shutdown(state: State, started: list[Frontend], runner: web.AppRunner, grace: float,
+                    force: asyncio.Event, watcher: asyncio.Task[Any] | None) -> None:
     began = time.monotonic()
-    if state.scheduler is not None:
-        await _bounded("scheduler", state.scheduler.stop(), grace)
+    if state.scheduler is not None:  # no new posts; those under way may finish within the grace period
+        await _bounded("scheduler", state.scheduler.stop(timeout=grace), grace + 1.0)
     pending = INFLIGHT.count
     drained = await INFLIGHT.drain(max(0.0, grace - (time.monotonic() - began)), interrupted=force)
     if not drained:
         log.warning("serve.drain_incomplete", in_flight=INFLIGHT.count, waited_s=round(time.monotonic() - began, 2))
     if watcher is not None:
         watcher.cancel()
-    for frontend in reversed(state.frontends):
+    for frontend in reversed(started):
         await _bounded(frontend.name, frontend.stop(), 10.0)
         CONNECTED.labels(frontend.name).set(0)
     await _bounded("http", runner.cleanup(), grace + 1.0)
@@ -278,5 +287,5 @@ def run(settings: Settings, bot: CareerBot) -> None:
     try:
         asyncio.run(serve(settings, bot))
     except StartupError as exc:
-        log.error("serve.failed", reason=str(exc))
-        raise SystemExit(1) from None
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(exc.code) from None

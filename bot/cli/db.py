@@ -35,11 +35,15 @@ def migrate(ctx: Context) -> None:
 
 
 @db.command()
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path())
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @pass_ctx
-def backup(ctx: Context, file: Path, force: bool) -> None:
-    """Copy the live database to FILE (or into directory FILE), safely while serve runs."""
+def backup(ctx: Context, file: str, force: bool) -> None:
+    """Copy the live database to FILE, safely while serve runs.
+
+    FILE may be a directory (existing, or given with a trailing slash): the copy is then named
+    careerbot-<UTC timestamp>.db inside it.
+    """
     from bot.store.backup import BackupError
     from bot.store.backup import backup as run_backup
 

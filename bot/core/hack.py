@@ -9,7 +9,8 @@ The rotation is recomputed, never stored, so `/hack` and the scheduled post alwa
   number and tip id, so adding or retiring one tip does not reshuffle the others), skipping a
   tip that shares a topic with the previous post when another candidate exists.
 * The state before a day is replayed from the channel's posts (sent or claimed) before it. For a
-  future day, the scheduled days from today up to it are simulated with the same rule.
+  future day, the channel's post days whose post time is still ahead are simulated with the same
+  rule, so /hack for next Friday shows what Friday will bring if nothing changes meanwhile.
 * A channel with no subscription and no posts (e.g. /hack in the console) uses the same shuffle
   laid out on the calendar: day n since 2024-01-01 is position n mod len(tips) of cycle n // len.
 """
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 EPOCH = dt.date(2024, 1, 1)
 POSTED = ("sent", "claimed")  # rows that count as posted in the rotation
-MAX_SIMULATED_DAYS = 800  # beyond this a future date falls back to the calendar layout
+MAX_SIMULATED_DAYS = 800  # a date further ahead is estimated from the last 800 days before it
 
 
 def _order(channel: str, cycle: int, tip_id: str) -> bytes:
@@ -105,14 +106,14 @@ def calendar_pick(channel: str, day: dt.date, catalogue: Catalogue) -> str | Non
     return order[position]
 
 
-def pick_for(bot: CareerBot, channel: str, day: dt.date, today: dt.date | None = None) -> str | None:
-    """The id of the tip `channel` gets on `day` (see the module docstring)."""
+def pick_for(bot: CareerBot, channel: str, day: dt.date, now: dt.datetime | None = None) -> str | None:
+    """The id of the tip `channel` gets on `day`, as seen at `now` (see the module docstring)."""
     db = bot.db
     catalogue = Catalogue.load(db)
     if not catalogue.active:
         return None
     row = db.execute("SELECT tip_id FROM posts WHERE channel = ? AND date = ?", [channel, day.isoformat()]).fetchone()
-    if row and row[0] in catalogue.topics and row[0] in set(catalogue.active):
+    if row and row[0] in set(catalogue.active):
         return row[0]
     sub = subscriptions.get(db, channel)
     history = db.execute(
@@ -124,19 +125,29 @@ def pick_for(bot: CareerBot, channel: str, day: dt.date, today: dt.date | None =
     rotation = Rotation(channel, frozenset(catalogue.eligible(sub.topics if sub else ())), catalogue.topics)
     for _, tip_id in history:
         rotation.add(tip_id)
-    start = max(dt.date.fromisoformat(history[-1][0]) + dt.timedelta(days=1) if history else day,
-                today or _today(bot, sub))
-    if (day - start).days > MAX_SIMULATED_DAYS:
-        return calendar_pick(channel, day, catalogue)
-    if start < day:
-        taken = {d for (d,) in db.execute("SELECT date FROM posts WHERE channel = ? AND date >= ? AND date < ?",
-                                          [channel, start.isoformat(), day.isoformat()])}
-        current = start
-        while current < day:
-            if (sub is None or sub.runs_on(current)) and current.isoformat() not in taken:
-                rotation.add(rotation.pick())  # type: ignore[arg-type]
-            current += dt.timedelta(days=1)
+    if sub is not None:
+        for _ in _upcoming(db, sub, day, history[-1][0] if history else None, now or bot.now()):
+            rotation.add(rotation.pick())  # type: ignore[arg-type]
     return rotation.pick()
+
+
+def _upcoming(db, sub: subscriptions.Subscription, day: dt.date, last: str | None,  # noqa: ANN001
+              now: dt.datetime) -> list[dt.date]:
+    """The channel's post days before `day` that have not happened yet at `now` (to simulate)."""
+    since = max(now, sub.since) if sub.since else now
+    start = sub.local_date(since)
+    if last is not None:
+        start = max(start, dt.date.fromisoformat(last) + dt.timedelta(days=1))
+    if (day - start).days > MAX_SIMULATED_DAYS:
+        start = day - dt.timedelta(days=MAX_SIMULATED_DAYS)  # far future: an estimate, not a promise
+    taken = {d for (d,) in db.execute("SELECT date FROM posts WHERE channel = ? AND date >= ? AND date < ?",
+                                      [sub.channel, start.isoformat(), day.isoformat()])}
+    days, current = [], start
+    while current < day:
+        if sub.runs_on(current) and current.isoformat() not in taken and sub.instant(current) >= since:
+            days.append(current)
+        current += dt.timedelta(days=1)
+    return days
 
 
 def card(bot: CareerBot, tip_id: str) -> Card | None:
@@ -145,24 +156,18 @@ def card(bot: CareerBot, tip_id: str) -> Card | None:
     if row is None:
         return None
     tid, title, tip, quote, speaker, source, start, end, topics = row
-    episode, url = bot.searcher.episode(source)
+    episode, url = bot.searcher.episode(source)[:2]  # (title, url, ...)
     return Card(tid, "tip", title, tip, quote, speaker, episode, source, start, end, moment_url(url, start),
                 topics=topics.split())
 
 
-def hack_for(bot: CareerBot, channel: str, date: dt.date, today: dt.date | None = None) -> Card | None:
+def hack_for(bot: CareerBot, channel: str, date: dt.date, now: dt.datetime | None = None) -> Card | None:
     """The career hack `channel` gets on `date`: what was posted, or what will be."""
-    tip_id = pick_for(bot, channel, date, today)
+    tip_id = pick_for(bot, channel, date, now)
     return card(bot, tip_id) if tip_id else None
 
 
 def local_today(bot: CareerBot, channel: str) -> dt.date:
     """Today in the channel's timezone when it is subscribed, else the bot's (UTC) today."""
-    return _today(bot, subscriptions.get(bot.db, channel))
-
-
-def _today(bot: CareerBot, sub: subscriptions.Subscription | None) -> dt.date:
-    if sub is None:
-        return bot.today()
-    # bot.today() is the (injectable) UTC date; keep the wall-clock time of day.
-    return sub.local_date(dt.datetime.combine(bot.today(), dt.datetime.now(dt.UTC).timetz()))
+    sub = subscriptions.get(bot.db, channel)
+    return sub.local_date(bot.now()) if sub else bot.today()

@@ -202,7 +202,10 @@ def _apply(db: Database, base: dict[str, Any], fields: Mapping[str, Any]) -> tup
 
 
 def _problem(problems: dict[str, str], key: str, message: str) -> None:
-    problems[key] = f"{problems[key]}; {message}" if key in problems else message
+    if key not in problems:
+        problems[key] = message
+    elif message not in problems[key]:
+        problems[key] += f"; {message}"
 
 
 def _form_key(key: str) -> str:
@@ -233,25 +236,37 @@ def _questions(value: object) -> object:
     return value
 
 
-def _validate(db: Database, data: dict[str, Any]) -> tuple[Tip | None, dict[str, str]]:
-    """The one set of rules: the Tip model, then the span/quote/topic checks of `content check`."""
-    problems: dict[str, str] = {}
+def _validate(db: Database, data: dict[str, Any], problems: dict[str, str]) -> Tip | None:
+    """The one set of rules: the Tip model, then the span/quote/topic checks of `content check`.
+
+    Adds to `problems` (keyed by form field; a field that already has one keeps just that) and
+    returns the tip only when there are none.
+    """
+    found = dict(problems)
     try:
         tip = Tip.model_validate(data)
+        checks = {"topics", "transcript"}
     except ValidationError as exc:
         for error in exc.errors():
             key = _form_key(str(error["loc"][0])) if error["loc"] else "span"
             message = "required" if error["type"] == "missing" else error["msg"].removeprefix("Value error, ")
-            _problem(problems, key, message)
-        if problems.keys() & {"topics", "episode", "span", "quote"}:
-            return None, problems
-        # The fields the transcript checks need are fine: run them too, so a form shows every problem at once.
-        tip = Tip.model_construct(**{k: data[k] for k in ("topics", "source", "start", "end", "quote")})
+            if key not in problems:
+                _problem(found, key, message)
+        # Still run the checks whose fields are fine, so a form shows every problem at once.
+        checks = {"topics"} - found.keys()
+        if not found.keys() & {"episode", "span", "quote"}:
+            checks.add("transcript")
+        tip = Tip.model_construct(**{k: data.get(k) for k in ("source", "start", "end", "quote")},
+                                  topics=data.get("topics") if "topics" in checks else [])
+    transcript = "transcript" in checks
     topics = [s for (s,) in db.execute("SELECT slug FROM topics")]
-    for message in tip_problems(tip, topics=topics, cues=_cues(db, tip.source),
-                                corrections=_corrections(db, tip.source)):
-        _problem(problems, _problem_field(message), message)
-    return (None if problems else tip), problems
+    for message in tip_problems(tip, topics=topics, cues=_cues(db, tip.source) if transcript else None,
+                                corrections=_corrections(db, tip.source) if transcript else None):
+        key = _problem_field(message)
+        if transcript or key == "topics":
+            _problem(found, key, message)
+    problems.update(found)
+    return None if problems else tip
 
 
 def _problem_field(message: str) -> str:
@@ -334,24 +349,30 @@ def _show(key: str, value: Any) -> str:
     return str(_norm(key, value)).replace("\n", " | ")
 
 
+def _proposed(db: Database, fields: Mapping[str, Any], row: dict[str, Any] | None,
+              ) -> tuple[dict[str, Any], dict[str, str], Tip | None]:
+    """Form fields applied onto tip `row` (an edit) or onto nothing (a new tip), and validated."""
+    data, problems = _apply(db, row_to_tip(row).model_dump() if row else {}, fields)
+    if row is None and data.get("id"):
+        if db.execute("SELECT 1 FROM tips WHERE id = ?", [data["id"]]).fetchone():
+            _problem(problems, "id", f"a tip with id {str(data['id'])!r} already exists")
+    elif row is None:
+        data["id"] = _new_id(db, str(data.get("title") or ""))
+    return data, problems, _validate(db, data, problems)
+
+
 # -- tips -------------------------------------------------------------------------------------
 def preview(bot: CareerBot, actor: Actor, fields: Mapping[str, Any], tip_id: str | None = None) -> Reply:
     """The tip card as it would appear after saving `fields` (onto tip `tip_id`), with any problems."""
     if not bot.is_moderator(actor):
         return refused("preview tips")
     db = bot.db
-    base: dict[str, Any] = {}
     row = None
     if tip_id is not None:
         row = _row(db, tip_id)
         if row is None:
             return _not_found(tip_id).reply
-        base = row_to_tip(row).model_dump()
-    data, problems = _apply(db, base, fields)
-    if row is None and "id" not in data:
-        data["id"] = _new_id(db, str(data.get("title") or ""))
-    tip, more = _validate(db, data)
-    problems |= more
+    data, problems, tip = _proposed(db, fields, row)
     lines = _diff(row, tip_row(tip)) if (row is not None and tip is not None) else []
     if row is not None and tip is not None and not lines:
         lines = ["(no changes)"]
@@ -378,17 +399,8 @@ def add_tip(bot: CareerBot, actor: Actor, fields: Mapping[str, Any]) -> Result:
 
 def _add(db: Database, actor: Actor, fields: Mapping[str, Any]) -> Result:
     """`add_tip` inside the caller's transaction."""
-    data, problems = _apply(db, {}, fields)
-    if data.get("id"):
-        if db.execute("SELECT 1 FROM tips WHERE id = ?", [data["id"]]).fetchone():
-            _problem(problems, "id", f"a tip with id {str(data['id'])!r} already exists")
-    else:
-        data["id"] = _new_id(db, str(data.get("title") or ""))
-    if "status" in data:
-        data.pop("status")
-    tip, more = _validate(db, data)
-    problems |= more
-    if problems or tip is None:
+    _, problems, tip = _proposed(db, fields, None)
+    if tip is None:
         return _invalid(problems)
     values = tip_row(tip) | {"origin": "moderator", "updated_by": actor.who}
     db.execute(
@@ -420,10 +432,8 @@ def edit_tip(bot: CareerBot, actor: Actor, tip_id: str, changes: Mapping[str, An
             return _conflict(db, row, expected_version)
         if any(str(k).strip().lower() in ("id", "status") for k in changes):
             return _invalid({"": "the id and status can't be edited (use retire/restore)"})
-        data, problems = _apply(db, row_to_tip(row).model_dump(), changes)
-        tip, more = _validate(db, data)
-        problems |= more
-        if problems or tip is None:
+        _, problems, tip = _proposed(db, changes, row)
+        if tip is None:
             return _invalid(problems)
         return _save(db, actor, row, tip, "edit")
 
@@ -556,8 +566,9 @@ def revert(bot: CareerBot, actor: Actor, change_id: int) -> Result:
             target["status"] = "retired"
         else:
             target |= {k: v for k, v in change.before.items() if k in TIP_KEYS and k != "id"}
-        tip, problems = _validate(db, target)
-        if problems or tip is None:
+        problems: dict[str, str] = {}
+        tip = _validate(db, target, problems)
+        if tip is None:
             return _invalid(problems, "Can't revert: the earlier version no longer passes the checks")
         return _save(db, actor, row, tip, "revert", reverts=change_id)
 

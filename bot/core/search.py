@@ -68,7 +68,7 @@ class Searcher:
         self.db = db
         self._vocab: Vocabulary | None = None
         self._vocab_key: tuple | None = None
-        self._episodes: dict[str, tuple[str, str | None]] = {}
+        self._episodes: dict[str, tuple[str, str | None, str]] = {}
         self._stem_sets: dict[int, frozenset[str]] = {}
 
     # -- content caches ------------------------------------------------------------------
@@ -80,12 +80,13 @@ class Searcher:
             self._vocab, self._vocab_key = Vocabulary.from_db(self.db), key
         return self._vocab
 
-    def episode(self, source: str) -> tuple[str, str | None]:
+    def episode(self, source: str) -> tuple[str, str | None, str]:
+        """(title, url, guest) of an episode, cached until `forget_episodes`."""
         if source not in self._episodes:
-            row = self.db.execute("SELECT title, url FROM episodes WHERE id = ?", [source]).fetchone()
+            row = self.db.execute("SELECT title, url, guest FROM episodes WHERE id = ?", [source]).fetchone()
             if row is None:
-                return (source, None)
-            self._episodes[source] = (row[0], row[1])
+                return (source, None, source)
+            self._episodes[source] = (row[0], row[1], row[2])
         return self._episodes[source]
 
     def forget_episodes(self) -> None:
@@ -146,7 +147,7 @@ class Searcher:
         got = sum(
             u.weight
             for u in units
-            if any(all(s in have for s in phrase) for phrase in u.match_stems() if phrase)
+            if any(all(s in have for s in phrase) for phrase in u.match_stems if phrase)
             or set(u.topics) & set(topics)
         )
         return got / (sum(u.weight for u in units) or 1.0)
@@ -176,7 +177,7 @@ class Searcher:
         for n, tid, title, tip, quote, speaker, source, start, end, topics, questions, context in rows:
             topic_list = topics.split()
             searchable = " ".join([title, tip, quote, questions, topics.replace("-", " "), context])
-            episode, url = self.episode(source)
+            episode, url, _ = self.episode(source)
             card = Card(tid, "tip", title, tip, quote, speaker, episode, source, start, end,
                         moment_url(url, start), score=scores[n], topics=topic_list)
             card.coverage = self._coverage(units, searchable, topic_list)  # type: ignore[attr-defined]
@@ -194,17 +195,12 @@ class Searcher:
         ).fetchall()
         cards = []
         for pid, source, start, end, text, rank in rows:
-            episode, url = self.episode(source)
-            speaker = self._guest(source)
+            episode, url, speaker = self.episode(source)
             card = Card(f"passage-{pid}", "passage", f"From the conversation with {speaker}", "", _excerpt(text),
                         speaker, episode, source, start, end, moment_url(url, start), score=-rank)
             card.coverage = self._coverage(units, text)  # type: ignore[attr-defined]
             cards.append(card)
         return cards
-
-    def _guest(self, source: str) -> str:
-        row = self.db.execute("SELECT guest FROM episodes WHERE id = ?", [source]).fetchone()
-        return row[0] if row else source
 
     @staticmethod
     def confidence(tips: list[Card], passages: list[Card], known: float) -> float:
@@ -247,7 +243,7 @@ class Searcher:
         ).fetchall()
         cards = []
         for tid, title, tip, quote, speaker, source, start, end, topics in rows:
-            episode, url = self.episode(source)
+            episode, url, _ = self.episode(source)
             cards.append(Card(tid, "tip", title, tip, quote, speaker, episode, source, start, end,
                               moment_url(url, start), topics=topics.split()))
         return cards

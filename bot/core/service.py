@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlite_utils import Database
 
 from bot.core.actors import Actor, ModeratorRules
-from bot.core.reply import Button, Card, Reply
+from bot.core.reply import Button, Reply
 from bot.core.search import Answer, Searcher
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ class CareerBot:
     rules: ModeratorRules = field(default_factory=ModeratorRules)
     searcher: Searcher = field(init=False)
     today: Callable[[], dt.date] = field(default=lambda: dt.datetime.now(dt.UTC).date())
+    now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))  # the daily hack's clock
 
     def __post_init__(self) -> None:
         self.searcher = Searcher(self.db)
@@ -85,7 +86,9 @@ class CareerBot:
                 data={"query": answer.query},
             )
         buttons = [Button("share", "Share to channel", style="primary"), Button("more", "Show more")]
-        buttons += [Button("feedback_up", "👍", answer.results[0].id), Button("feedback_down", "👎", answer.results[0].id)]
+        rated = next((c.id for c in answer.results if c.kind == "tip"), None)  # passages are not rated
+        if rated:
+            buttons += [Button("feedback_up", "👍", rated), Button("feedback_down", "👎", rated)]
         return Reply("answer", f"Tips for: {_shorten(answer.query, 120)}", cards=answer.results, buttons=buttons,
                      note=answer.note, data={"query": answer.query, "shown": [c.id for c in answer.results]})
 

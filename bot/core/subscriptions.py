@@ -163,6 +163,8 @@ def parse_subscribe_text(db: Database, text: str) -> dict[str, Any]:
         key, sep, value = token.partition(":")
         if sep and key.lower() in aliases:
             name = aliases[key.lower()]
+            if not value:
+                {"time": parse_time, "timezone": parse_timezone, "days": parse_days}.get(name, _no_topics)("")
             if isinstance(found[name], list):
                 found[name].append(value)
             else:
@@ -184,6 +186,10 @@ def parse_subscribe_text(db: Database, text: str) -> dict[str, Any]:
         "time": found["time"], "timezone": found["timezone"],
         "days": " ".join(found["days"]) or None, "topics": " ".join(found["topics"]) or None,
     }
+
+
+def _no_topics(_: str) -> None:
+    raise ScheduleError("No topics given: list topic names such as mentors,interviews (see /tips topics).")
 
 
 def _is_days(token: str) -> bool:

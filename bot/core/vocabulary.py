@@ -49,6 +49,7 @@ class Unit:
     topics: list[str] = field(default_factory=list)
     weight: float = 1.0
 
+    @functools.cached_property
     def match_stems(self) -> list[tuple[str, ...]]:
         return [tuple(stems(p)) for p in self.phrases]
 

@@ -25,6 +25,7 @@ from bot.corpus.transcripts import format_stamp
 from bot.models import Tip
 
 WRAP = 104  # the width the curated files are folded at
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same results, much faster
 
 
 class ExportError(Exception):
@@ -51,12 +52,31 @@ class ExportReport:
 
 @dataclass
 class _Entry:
-    """One tip in a file: its lines [first, last], the indent of its dash, and the tip it holds."""
+    """One tip in a file: its lines [first, last], the indent of its dash, the tip it holds, and
+    where each of its keys starts (line numbers), in file order."""
 
     first: int
     last: int
     indent: int
     tip: Tip
+    keys: dict[str, int]
+
+    def rewrite(self, lines: list[str], tip: Tip) -> list[str]:
+        """This entry's new lines: each key whose value is unchanged keeps its text as it is."""
+        starts = sorted(self.keys.values()) + [self.last + 1]
+        spans = {k: (n, starts[starts.index(n) + 1]) for k, n in self.keys.items()}
+        fresh = _field_lines(tip)
+        out: list[str] = []
+        for key in [*self.keys, *(k for k in fresh if k not in self.keys)]:
+            if key in self.keys and _same(key, self.tip, tip):
+                first, end = spans[key]
+                out += lines[first:end]
+            elif key in fresh:
+                out += _indent(fresh[key], self.indent)
+        pad = " " * self.indent
+        if out and out[0].startswith(pad + "  "):  # the key that carried the dash was rewritten
+            out[0] = pad + "- " + out[0][len(pad) + 2:]
+        return out if _parses_to(out, tip) else _indent(tip_block(tip), self.indent)
 
 
 def export_tips(db: Database, root: Path) -> ExportReport:
@@ -72,9 +92,8 @@ def export_tips(db: Database, root: Path) -> ExportReport:
     for path in sorted(tips_dir.glob("*.yaml")):
         text = path.read_text(encoding="utf-8")
         lines = text.splitlines(keepends=True)
-        entries = _entries(text, path.name)
         changed: list[tuple[_Entry, Tip]] = []
-        for entry in entries:
+        for entry in _entries(text, path.name):
             tip = by_id.get(entry.tip.id)
             if tip is None:
                 continue
@@ -84,7 +103,7 @@ def export_tips(db: Database, root: Path) -> ExportReport:
             else:
                 changed.append((entry, tip))
         for entry, tip in reversed(changed):  # from the bottom up, so earlier line numbers stay valid
-            lines[entry.first:entry.last + 1] = _indent(tip_block(tip), entry.indent)
+            lines[entry.first:entry.last + 1] = entry.rewrite(lines, tip)
         report.updated += [tip.id for _, tip in changed]
         if changed:
             _write(path, "".join(lines), [tip for _, tip in changed], root, report)
@@ -104,30 +123,39 @@ def export_tips(db: Database, root: Path) -> ExportReport:
     return report
 
 
+def _field_lines(tip: Tip) -> dict[str, list[str]]:
+    """Each key of a tip as the curated files write it (indented as inside a list item)."""
+    fields = {"id": [f"  id: {_scalar(tip.id)}\n"], "title": [f"  title: {_scalar(tip.title)}\n"]}
+    for key in ("tip", "quote"):
+        wrapped = textwrap.wrap(getattr(tip, key), WRAP, break_long_words=False, break_on_hyphens=False)
+        fields[key] = [f"  {key}: >-\n"] + [f"    {line}\n" for line in wrapped]
+    fields |= {
+        "speaker": [f"  speaker: {_scalar(tip.speaker)}\n"],
+        "source": [f"  source: {_scalar(tip.source)}\n"],
+        "start": [f'  start: "{stamp(tip.start)}"\n'],
+        "end": [f'  end: "{stamp(tip.end)}"\n'],
+        "topics": [f"  topics: [{', '.join(_scalar(t) for t in tip.topics)}]\n"],
+        "questions": ["  questions:\n"] + [f"    - {_scalar(q)}\n" for q in tip.questions],
+    }
+    if tip.status != "active":
+        fields["status"] = [f"  status: {tip.status}\n"]
+    return fields
+
+
 def tip_block(tip: Tip) -> list[str]:
     """A tip as the curated files write it (lines with newlines), proven to parse back to `tip`."""
-    lines = [f"- id: {_scalar(tip.id)}\n", f"  title: {_scalar(tip.title)}\n"]
-    for key in ("tip", "quote"):
-        value = getattr(tip, key)
-        lines.append(f"  {key}: >-\n")
-        lines += [f"    {line}\n" for line in textwrap.wrap(value, WRAP, break_long_words=False,
-                                                              break_on_hyphens=False)]
-    lines += [
-        f"  speaker: {_scalar(tip.speaker)}\n",
-        f"  source: {_scalar(tip.source)}\n",
-        f'  start: "{stamp(tip.start)}"\n',
-        f'  end: "{stamp(tip.end)}"\n',
-        f"  topics: [{', '.join(_scalar(t) for t in tip.topics)}]\n",
-        "  questions:\n",
-    ]
-    lines += [f"    - {_scalar(q)}\n" for q in tip.questions]
-    if tip.status != "active":
-        lines.append(f"  status: {tip.status}\n")
+    lines = [line for chunk in _field_lines(tip).values() for line in chunk]
+    lines[0] = "- " + lines[0][2:]
     if _parses_to(lines, tip):
         return lines
     # Text a folded block cannot hold as is: let PyYAML choose the quoting.
     dumped = yaml.safe_dump([_file_dict(tip)], sort_keys=False, allow_unicode=True, width=WRAP)
     return dumped.splitlines(keepends=True)
+
+
+def _same(key: str, old: Tip, new: Tip) -> bool:
+    a, b = getattr(old, key), getattr(new, key)
+    return round(a, 1) == round(b, 1) if key in ("start", "end") else a == b
 
 
 def _file_dict(tip: Tip) -> dict:
@@ -140,9 +168,9 @@ def _file_dict(tip: Tip) -> dict:
 
 def _parses_to(lines: list[str], tip: Tip) -> bool:
     try:
-        parsed = yaml.safe_load("".join(lines))
+        parsed = yaml.load("".join(lines), Loader=Loader)  # noqa: S506 - a safe loader
         return tip_hash(Tip.model_validate(parsed[0])) == tip_hash(tip)
-    except (yaml.YAMLError, ValidationError, TypeError, IndexError, KeyError):
+    except (yaml.YAMLError, ValidationError, TypeError, IndexError, KeyError, AttributeError):
         return False
 
 
@@ -163,12 +191,15 @@ def _indent(lines: list[str], indent: int) -> list[str]:
 
 
 def _entries(text: str, name: str) -> list[_Entry]:
-    """Where each tip of a tips file starts and ends, from PyYAML's node marks."""
+    """Where each tip of a tips file starts and ends, and each of its keys, from PyYAML's node marks."""
+    loader = Loader(text)
     try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as exc:
         raise ExportError(f"tips/{name}: invalid YAML; fix it (content check) before exporting") from exc
+    finally:
+        loader.dispose()
     if root is None:
         return []
     if not isinstance(root, yaml.SequenceNode) or root.flow_style:
@@ -179,7 +210,7 @@ def _entries(text: str, name: str) -> list[_Entry]:
         dash = node.start_mark.index - 1
         while dash >= 0 and text[dash] in " \t\r\n":
             dash -= 1
-        if dash < 0 or text[dash] != "-" or getattr(node, "flow_style", False):
+        if dash < 0 or text[dash] != "-" or not isinstance(node, yaml.MappingNode) or node.flow_style:
             raise ExportError(f"tips/{name}: entry at line {node.start_mark.line + 1} is not a '- id: …' block")
         first = text.count("\n", 0, dash)
         indent = dash - (text.rfind("\n", 0, dash) + 1)
@@ -195,7 +226,8 @@ def _entries(text: str, name: str) -> list[_Entry]:
         except ValidationError as exc:
             raise ExportError(f"tips/{name}: the entry at line {first + 1} is invalid; fix it first "
                               "(careerbot content check)") from exc
-        entries.append(_Entry(first, last, indent, tip))
+        keys = {str(k.value): k.start_mark.line for k, _ in node.value}
+        entries.append(_Entry(first, last, indent, tip, keys))
     return entries
 
 
@@ -208,7 +240,8 @@ def _header(db: Database, source: str) -> str:
 def _write(path: Path, text: str, expected: list[Tip], root: Path, report: ExportReport) -> None:
     """Check the new text holds exactly the `expected` tips, then replace the file atomically."""
     try:
-        parsed = {t.id: tip_hash(t) for t in (Tip.model_validate(item) for item in yaml.safe_load(text) or [])}
+        items = yaml.load(text, Loader=Loader) or []  # noqa: S506 - a safe loader
+        parsed = {t.id: tip_hash(t) for t in (Tip.model_validate(item) for item in items)}
     except (yaml.YAMLError, ValidationError, TypeError) as exc:
         parsed = {"": str(exc)}
     wrong = [t.id for t in expected if parsed.get(t.id) != tip_hash(t)]

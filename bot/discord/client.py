@@ -47,6 +47,7 @@ class CareerClient(discord.Client):
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         # A 429 longer than this raises `RateLimited` instead of sleeping: the scheduler retries later.
         options.setdefault("max_ratelimit_timeout", 30.0)
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # no voice here: no warning
         super().__init__(**options)
         self.settings = settings
         self.careerbot = careerbot

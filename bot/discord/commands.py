@@ -69,11 +69,11 @@ class Tips(app_commands.Group):
 
     # -- moderators ------------------------------------------------------------------------
     @app_commands.command(description="Retire a tip so it is no longer shown (moderators)")
-    @app_commands.describe(tip_id="The tip's id (shown under each tip)", reason="Why (kept in the audit log)")
+    @app_commands.describe(tip_id="The tip's id (shown under each tip)")
     @app_commands.rename(tip_id="id")
     @moderator_only
-    async def retire(self, interaction: discord.Interaction, tip_id: str, reason: str | None = None) -> None:
-        await tips_text(interaction, "retire", tip_id, reason)
+    async def retire(self, interaction: discord.Interaction, tip_id: str) -> None:
+        await tips_text(interaction, "retire", tip_id)
 
     @app_commands.command(description="Bring a retired tip back (moderators)")
     @app_commands.describe(tip_id="The tip's id")
@@ -81,6 +81,18 @@ class Tips(app_commands.Group):
     @moderator_only
     async def restore(self, interaction: discord.Interaction, tip_id: str) -> None:
         await tips_text(interaction, "restore", tip_id)
+
+    @app_commands.command(description="A tip's change history (moderators)")
+    @app_commands.describe(tip_id="The tip's id")
+    @app_commands.rename(tip_id="id")
+    @moderator_only
+    async def history(self, interaction: discord.Interaction, tip_id: str) -> None:
+        await tips_text(interaction, "history", tip_id)
+
+    @app_commands.command(description="Usage and feedback statistics (moderators)")
+    @moderator_only
+    async def stats(self, interaction: discord.Interaction) -> None:
+        await tips_text(interaction, "stats")
 
 
 def add_commands(tree: app_commands.CommandTree) -> None:

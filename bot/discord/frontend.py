@@ -10,6 +10,7 @@ import discord
 
 from bot.discord.client import build_client
 from bot.discord.poster import DiscordPoster
+from bot.settings import SettingsError
 
 if TYPE_CHECKING:
     from bot.core.service import CareerBot
@@ -30,19 +31,25 @@ class DiscordFrontend:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Log in and connect in the background; discord.py reconnects on its own after that."""
-        token = self.settings.discord_token.get_secret_value()  # type: ignore[union-attr]
-        self._task = asyncio.create_task(self._run(token), name="discord-client")
+        """Log in (a rejected token stops `serve` with a clear message), then connect in the background.
 
-    async def _run(self, token: str) -> None:
+        discord.py keeps the gateway connection up on its own (heartbeats, resume, reconnect).
+        """
+        token = self.settings.discord_token.get_secret_value()  # type: ignore[union-attr]
         try:
-            await self.client.start(token)
+            await self.client.login(token)
         except discord.LoginFailure:
-            log.error("discord: DISCORD_TOKEN was rejected; Discord stays off until it is fixed")
+            await self.client.close()
+            raise SettingsError("DISCORD_TOKEN: rejected by Discord (401 Unauthorized)") from None
+        self._task = asyncio.create_task(self._connect(), name="discord-gateway")
+
+    async def _connect(self) -> None:
+        try:
+            await self.client.connect(reconnect=True)
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("discord: the client stopped")
+            log.exception("discord: the gateway connection stopped for good")
 
     def ready(self) -> bool:
         return self.client.is_ready()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import aiohttp
@@ -45,6 +44,6 @@ class DiscordPoster:
             if exc.code in GONE_CODES:
                 raise PostError(f"Discord refused the channel: {exc.text}", permanent=True) from exc
             raise PostError(f"Discord error {exc.status}: {exc.text}"[:300]) from exc
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise PostError(f"Discord unreachable: {exc.__class__.__name__}") from exc
         return str(sent.id)

@@ -20,6 +20,7 @@ from bot.core.actors import Actor
 from bot.core.reply import Button, Reply
 from bot.core.service import refused
 from bot.discord.embeds import escape, render
+from bot.observability import observe
 
 if TYPE_CHECKING:
     from bot.core.service import CareerBot
@@ -93,20 +94,23 @@ async def send_reply(interaction: discord.Interaction, reply: Reply, *, ephemera
         await interaction.response.send_message(**kwargs)
 
 
-async def answer(interaction: discord.Interaction, work: Work, *, defer: bool = False) -> None:
+async def answer(interaction: discord.Interaction, work: Work, *, defer: bool = False,
+                 label: str | None = None) -> None:
     """Run `work` against the core and send its reply; any failure becomes a visible error.
 
     `defer` acknowledges first (Discord allows 3 seconds) for work that may take longer,
     such as moderator writes waiting on the database; the reply then arrives as a followup.
     """
-    try:
-        if defer and not interaction.response.is_done():
-            await interaction.response.defer(ephemeral=True, thinking=True)
-        reply = work(interaction.client.careerbot, actor_from(interaction))
-    except Exception:
-        log.exception("discord: %s failed", _what(interaction))
-        reply = FAILED
-    await send_safely(interaction, reply)
+    with observe("discord", label or _what(interaction)) as obs:
+        try:
+            if defer and not interaction.response.is_done():
+                await interaction.response.defer(ephemeral=True, thinking=True)
+            reply = work(interaction.client.careerbot, actor_from(interaction))
+        except Exception:
+            log.exception("discord: %s failed", _what(interaction))
+            reply = FAILED
+        obs.reply(reply)
+        await send_safely(interaction, reply)
 
 
 async def send_safely(interaction: discord.Interaction, reply: Reply) -> None:
@@ -126,6 +130,11 @@ async def on_command_error(interaction: discord.Interaction, error: app_commands
     if isinstance(error, NotModerator):
         name = interaction.command.qualified_name if interaction.command else "that command"
         reply = refused(f"use /{name}")
+    elif isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+        log.warning("discord: Discord sent a command this version doesn't have (%s): run `careerbot discord sync`",
+                    error)
+        reply = Reply("error", "Unknown command", "That command has changed or is no longer available. "
+                      "Try /tips help for what I can do now.")
     else:
         log.error("discord: %s failed", _what(interaction), exc_info=error)
         reply = FAILED
@@ -139,9 +148,12 @@ class NotModerator(app_commands.CheckFailure):
 
 
 def _what(interaction: discord.Interaction) -> str:
+    """A fixed-set name for logs and metrics: the command's name or the button kind, never user text."""
     if interaction.command is not None:
-        return f"/{interaction.command.qualified_name}"
-    return str((interaction.data or {}).get("custom_id", interaction.type.name))
+        return interaction.command.qualified_name
+    custom_id = str((interaction.data or {}).get("custom_id", ""))
+    return {"share": "share", "more": "more", "fb": "feedback", "followup": "followup"}.get(
+        custom_id.split(":")[1] if custom_id.startswith("cb:") else "", interaction.type.name)
 
 
 # -- buttons ----------------------------------------------------------------------------
@@ -248,7 +260,7 @@ class FollowupModal(ui.Modal, title="Ask a follow-up"):
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         text = self.question.component.value  # type: ignore[union-attr]
-        await answer(interaction, lambda bot, actor: bot.ask(text, actor))
+        await answer(interaction, lambda bot, actor: bot.ask(text, actor), label="followup ask")
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
         log.error("discord: follow-up form failed", exc_info=error)

@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -32,8 +32,9 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.core.actors import Actor
 from bot.core.reply import Reply
 from bot.core.service import SUBCOMMANDS, CareerBot
+from bot.observability import observe
 from bot.settings import Settings
-from bot.slack.blocks import Message, decode_value, error_message, info_message, render
+from bot.slack.blocks import Message, decode_value, error_message, render
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,10 @@ def retry_handlers() -> list[AsyncRetryHandler]:
 
 
 def web_client(settings: Settings) -> AsyncWebClient:
+    """The Web API client: SLACK_API_URL as base (GovSlack, a proxy, the tests' fake), bounded retries."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=15, retry_handlers=retry_handlers())
+    base = settings.slack_api_url.rstrip("/") + "/"
+    return AsyncWebClient(token=token, base_url=base, timeout=15, retry_handlers=retry_handlers())
 
 
 class TtlCache:
@@ -108,17 +111,27 @@ class Listeners:
             return False
         return True
 
-    async def answer(self, what: str, response_url: str | None, work: Callable[[], Message],
-                     **extra: Any) -> None:
-        """Produce a message off the event loop and send it; any failure becomes a visible, polite error."""
-        failed = False
-        try:
-            message = await self.blocking(work)
-        except Exception:  # noqa: BLE001 - the member gets an answer either way
-            log.exception("slack: %s failed after ack", what)
-            message, failed = error_message(), True
-        if not await self.send(response_url, {**message, **extra}) and not failed:
-            await self.send(response_url, {**error_message(), **extra})  # e.g. Slack refused our blocks
+    async def answer(self, what: str, actor: Actor, response_url: str | None, work: Callable[[], Awaitable[Reply]],
+                     *, public: bool = False, **extra: Any) -> None:
+        """Run `work`, send its reply to the response_url; any failure becomes a visible, polite error.
+
+        Runs inside `observe()`: one log line and metric per request, and graceful shutdown
+        waits for the reply even though bolt has already sent the acknowledgement.
+        `public` (share) posts a reply that has cards in the channel, with who shared it.
+        """
+        with observe("slack", what, user_id=actor.user_id, channel_id=actor.channel_id) as obs:
+            failed = False
+            try:
+                reply = obs.reply(await work())
+                message = render(reply, shared_by=actor.user_id if public and reply.cards else None)
+            except Exception:  # noqa: BLE001 - the member gets an answer either way
+                log.exception("slack: %s failed after ack", what)
+                obs.outcome = "error"
+                message, failed = error_message(), True
+            if not await self.send(response_url, {**message, **extra}):
+                obs.outcome = "undelivered"
+                if not failed:  # e.g. Slack refused our blocks: try the plain apology
+                    await self.send(response_url, {**error_message(), **extra})
 
     # -- who is asking -------------------------------------------------------------------
     @staticmethod
@@ -167,37 +180,48 @@ class Listeners:
 
     # -- slash commands --------------------------------------------------------------------
     async def ask(self, command: dict[str, Any]) -> None:
-        actor = self.command_actor(command)
-        text = str(command.get("text", ""))
-        await self.answer("/ask", command.get("response_url"), lambda: render(self.bot.ask(text, actor)))
+        actor, text = self.command_actor(command), str(command.get("text", ""))
+        await self.answer("ask", actor, command.get("response_url"),
+                          lambda: self.blocking(lambda: self.bot.ask(text, actor)))
 
     async def hack(self, command: dict[str, Any]) -> None:
         actor = self.command_actor(command)
-        await self.answer("/hack", command.get("response_url"), lambda: render(self.bot.hack(actor.channel)))
+        await self.answer("hack", actor, command.get("response_url"),
+                          lambda: self.blocking(lambda: self.bot.hack(actor.channel)))
 
     async def tips(self, command: dict[str, Any]) -> None:
-        actor = self.command_actor(command)
-        text = str(command.get("text", ""))
+        await self.run_tips("tips", self.command_actor(command), str(command.get("text", "")),
+                            command.get("response_url"))
+
+    async def run_tips(self, what: str, actor: Actor, text: str, response_url: str | None,
+                       **extra: Any) -> None:
+        """`/tips <text>`: moderator subcommands first gather the facts the moderator rule needs."""
         sub = SUBCOMMANDS.get(text.strip().partition(" ")[0].lower())
-        try:
+
+        async def work() -> Reply:
+            who = actor
             if sub is not None and sub.moderator:
-                actor = await self.with_moderator_facts(actor)
-        except Exception:  # noqa: BLE001 - no facts means no moderator rights, never a crash
-            log.exception("slack: moderator facts for %s failed", actor.user_id)
-        await self.answer("/tips", command.get("response_url"), lambda: render(self.bot.tips_command(actor, text)))
+                try:
+                    who = await self.with_moderator_facts(actor)
+                except Exception:  # noqa: BLE001 - no facts means no moderator rights, never a crash
+                    log.exception("slack: moderator facts for %s failed", actor.user_id)
+            return await self.blocking(lambda: self.bot.tips_command(who, text))
+
+        await self.answer(what, actor, response_url, work, **extra)
 
     # -- buttons -------------------------------------------------------------------------
     async def share(self, body: dict[str, Any], action: dict[str, Any]) -> None:
-        actor = self.action_actor(body)
         data = decode_value(action.get("value"))
 
-        def work() -> Message:
+        def work() -> Reply:
             reply = self.replay(data)
             if reply is None or not reply.cards:
-                return info_message("Those tips have changed since, so there is nothing to share. Please ask again.")
-            return render(reply, shared_by=actor.user_id)
+                return Reply("info", text="Those tips have changed since, so there is nothing to share. "
+                                          "Please ask again.")
+            return reply
 
-        await self.answer("share", body.get("response_url"), work, replace_original=False)
+        await self.answer("share", self.action_actor(body), body.get("response_url"),
+                          lambda: self.blocking(work), public=True, replace_original=False)
 
     def replay(self, data: dict[str, Any]) -> Reply | None:
         """The reply a share button describes, with only the cards that were shown."""
@@ -223,38 +247,58 @@ class Listeners:
         data = decode_value(action.get("value"))
         query, shown = str(data.get("q") or ""), [str(i) for i in data.get("ids") or []]
 
-        def work() -> Message:
-            if not query:
-                return info_message(MORE_DONE)
-            reply = self.bot.more(query, shown, actor)
-            if reply.kind != "answer":
-                return info_message(MORE_DONE)
+        def work() -> Reply:
+            reply = self.bot.more(query, shown, actor) if query else None
+            if reply is None or reply.kind != "answer":
+                return Reply("info", text=MORE_DONE)
             reply.data["exclude"] = shown
             reply.data["shown"] = shown + [c.id for c in reply.cards]
-            return render(reply)
+            return reply
 
-        await self.answer("more", body.get("response_url"), work, replace_original=False)
+        await self.answer("more", actor, body.get("response_url"), lambda: self.blocking(work),
+                          replace_original=False)
 
     async def feedback(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         actor = self.action_actor(body)
         kind = FEEDBACK[action["action_id"]]
         tip_id = str(action.get("value") or "")[:200]
-        await self.answer("feedback", body.get("response_url"),
-                          lambda: render(self.bot.feedback(actor, tip_id, kind)), replace_original=False)
+        await self.answer("feedback", actor, body.get("response_url"),
+                          lambda: self.blocking(lambda: self.bot.feedback(actor, tip_id, kind)),
+                          replace_original=False)
 
     async def followup(self, body: dict[str, Any], action: dict[str, Any]) -> None:
-        topic = str(decode_value(action.get("value")).get("topic") or "")
+        topic = str(decode_value(action.get("value")).get("topic") or "")[:80]
 
-        def work() -> Message:
-            hint = FOLLOWUP + (f", or browse related tips with /tips topic {topic}." if topic else ".")
-            return info_message(hint)
+        async def work() -> Reply:
+            return Reply("info", text=FOLLOWUP + (f", or browse related tips with /tips topic {topic}." if topic
+                                                   else "."))
 
-        await self.answer("ask_followup", body.get("response_url"), work, replace_original=False)
+        await self.answer("followup", self.action_actor(body), body.get("response_url"), work,
+                          replace_original=False)
 
     async def topic(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         name = str(action.get("value") or "")[:80]
-        await self.answer("topic", body.get("response_url"), lambda: render(self.bot.topic(name)),
-                          replace_original=False)
+        await self.answer("topic", self.action_actor(body), body.get("response_url"),
+                          lambda: self.blocking(lambda: self.bot.topic(name)), replace_original=False)
+
+
+    async def review(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """Review-queue buttons: the same as typing `/tips review accept|reject|skip <n>`."""
+        verb = str(action["action_id"]).removeprefix("review_")
+        item = str(action.get("value") or "")
+        text = f"review {verb} {item}" if item.isdigit() and len(item) <= 12 else "review"
+        await self.run_tips("review", self.action_actor(body), text, body.get("response_url"),
+                            replace_original=False)
+
+
+class _TokenFromClient(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself and warns that the client's token wins.
+
+    That is what we want (the client carries SLACK_API_URL and the retries), so the warning is noise.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
 
 
 def build_app(settings: Settings, bot: CareerBot, client: AsyncWebClient | None = None,
@@ -263,6 +307,9 @@ def build_app(settings: Settings, bot: CareerBot, client: AsyncWebClient | None 
     client = client or web_client(settings)
     executor = executor or ThreadPoolExecutor(max_workers=1, thread_name_prefix="careerbot-slack")
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    bolt_log = logging.getLogger("slack_bolt.AsyncApp")
+    if not any(isinstance(f, _TokenFromClient) for f in bolt_log.filters):
+        bolt_log.addFilter(_TokenFromClient())
     app = AsyncApp(name="careerbot", client=client, signing_secret=secret, process_before_response=False)
     on = Listeners(settings, bot, client, executor)
 
@@ -293,6 +340,7 @@ def build_app(settings: Settings, bot: CareerBot, client: AsyncWebClient | None 
     button("feedback_up", on.feedback)
     button("feedback_down", on.feedback)
     button("ask_followup", on.followup)
+    for action_id in ("review_accept", "review_reject", "review_skip"):
+        button(action_id, on.review)
     button(re.compile(r"^topic_\d+$"), on.topic)
-    app.careerbot = on  # type: ignore[attr-defined] - for the front end and tests
     return app

@@ -19,6 +19,9 @@ VALUE_LIMIT = 2000  # characters in a button value
 LABEL_LIMIT = 75  # characters in a button label
 FALLBACK_LIMIT = 3000  # notification text; Slack truncates at 40,000, we stay short
 MAX_SUGGESTIONS = 5
+# Buttons the Slack app has handlers for (bot/slack/app.py registers exactly these); others are not drawn.
+ACTIONS = frozenset({"share", "more", "feedback_up", "feedback_down", "ask_followup",
+                     "review_accept", "review_reject", "review_skip"})
 USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")  # a Slack user id: the only mention we ever write
 
 Block = dict[str, Any]
@@ -189,7 +192,7 @@ def render(reply: Reply, *, public: bool = False, shared_by: str | None = None) 
     elements = []
     for b in reply.buttons:
         value = button_value(b, reply)
-        if value is not None and not (public and b.action == "share"):
+        if b.action in ACTIONS and value is not None and not (public and b.action == "share"):
             elements.append(button(b.action, b.label, value, b.style))
     if elements:
         blocks.append({"type": "actions", "block_id": "buttons", "elements": elements})
@@ -214,7 +217,3 @@ def error_message(text: str = "Sorry, something went wrong on my side and I coul
                   "Nothing was changed; please try again in a minute.") -> Message:
     """The polite, visible answer when a step after the acknowledgement failed."""
     return {"text": escape(text), "blocks": [section(f":warning: {escape(text)}")], "response_type": "ephemeral"}
-
-
-def info_message(text: str) -> Message:
-    return {"text": escape(text), "blocks": [section(escape(text))], "response_type": "ephemeral"}

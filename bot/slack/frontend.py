@@ -6,21 +6,28 @@ HTTP mode mounts bolt's request handling on the shared aiohttp app (the same con
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.service import CareerBot
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.slack.app import build_app, web_client
 from bot.slack.poster import SlackPoster
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+TOKEN_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive",
+                          "not_allowed_token_type"})
 
 
 class SlackFrontend:
@@ -35,6 +42,7 @@ class SlackFrontend:
         self.poster = SlackPoster(self.client)
         self.socket_mode = settings.slack_app_token is not None
         self.handler = None  # AsyncSocketModeHandler, created in start() (it needs a running loop)
+        self.connecting: asyncio.Future | None = None
         self.started = False
         if not self.socket_mode:
             web_app.router.add_post(EVENTS_PATH, self.handle)
@@ -45,18 +53,40 @@ class SlackFrontend:
         return await to_aiohttp_response(response)
 
     async def start(self) -> None:
+        """Check the tokens with Slack (a rejected one stops `serve` with a one-line error), then connect."""
+        await self.check("SLACK_BOT_TOKEN", self.client.auth_test)
         if self.socket_mode:
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
             token = self.settings.slack_app_token.get_secret_value()  # type: ignore[union-attr]
+            opened = await self.check("SLACK_APP_TOKEN", lambda: self.client.apps_connections_open(app_token=token))
             self.handler = AsyncSocketModeHandler(self.app, token, web_client=self.client)
-            await self.handler.connect_async()
-            log.info("slack: connected in Socket Mode")
+            if opened is not None:
+                self.handler.client.wss_uri = opened.get("url")
+            # bolt's client reconnects on its own; connecting in the background keeps `serve` starting up
+            self.connecting = asyncio.ensure_future(self.handler.connect_async())
+            log.info("slack: connecting in Socket Mode")
         else:
             log.info("slack: receiving events over HTTP at %s", EVENTS_PATH)
         self.started = True
 
+    @staticmethod
+    async def check(setting: str, call: Callable[[], Awaitable[Any]]) -> Any | None:
+        try:
+            return await call()
+        except SlackApiError as exc:
+            error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+            if error in TOKEN_ERRORS:
+                raise SettingsError(f"{setting}: rejected by Slack ({error})") from None
+            log.warning("slack: checking %s failed (%s); continuing", setting, error or exc.response.status_code)
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            log.warning("slack: Slack unreachable while checking %s (%s); will keep trying", setting,
+                        exc.__class__.__name__)
+        return None
+
     async def stop(self) -> None:
+        if self.connecting is not None and not self.connecting.done():
+            self.connecting.cancel()
         if self.handler is not None:
             await self.handler.close_async()
             self.handler = None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -50,6 +48,6 @@ class SlackPoster:
             )
         except SlackApiError as exc:
             raise post_error(exc) from exc
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             raise PostError(f"slack: unreachable ({exc.__class__.__name__})") from exc
         return str(response.get("ts") or "")

@@ -81,10 +81,16 @@ def _copy(source: sqlite3.Connection, dest_path: Path) -> None:
 
 
 def backup(db_path: str | Path, dest: str | Path, *, overwrite: bool = False) -> Summary:
-    """Write a consistent copy of the live database to `dest` (a file, or a directory to put one in)."""
+    """Write a consistent copy of the live database to `dest`.
+
+    `dest` is a file, or a directory (existing, or written with a trailing slash) to put a
+    timestamped `careerbot-YYYYmmddTHHMMSSZ.db` in.
+    """
+    into_dir = str(dest).endswith(("/", os.sep)) or Path(dest).is_dir()
     db_path, dest = Path(db_path), Path(dest)
     inspect(db_path)
-    if dest.is_dir():
+    if into_dir:
+        dest.mkdir(parents=True, exist_ok=True)
         import datetime as dt
 
         dest = dest / f"{db_path.stem}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.db"

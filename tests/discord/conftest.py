@@ -2,10 +2,35 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
+from bot.corpus.loader import load_content
 from bot.settings import load_settings
+from bot.store import open_db
 from tests.discord.fakes import TOKEN, FakeDiscord
+
+
+@pytest.fixture(scope="session")
+def loaded_db(bundled):
+    """The bundled content loaded once; each test gets its own copy (see `db`)."""
+    template = open_db(":memory:")
+    load_content(template, bundled)
+    yield template
+    template.conn.close()
+
+
+@pytest.fixture
+def db(loaded_db, tmp_path):
+    """Overrides tests/conftest.py's `db`: the same loaded database, copied instead of reloaded (faster)."""
+    path = tmp_path / "discord-test.db"
+    with sqlite3.connect(path) as copy:
+        loaded_db.conn.backup(copy)
+    copy.close()
+    database = open_db(path)
+    yield database
+    database.conn.close()
 
 
 @pytest.fixture

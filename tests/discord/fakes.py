@@ -49,6 +49,18 @@ class Call:
     headers: dict[str, str]
     status: int = 200
     at: float = field(default_factory=time.monotonic)
+    message: dict[str, Any] | None = None  # the message this request created or edited, as Discord stores it
+
+    @property
+    def sent(self) -> dict[str, Any]:
+        """The message parameters the client sent (a callback's `data`, or a followup's body)."""
+        if self.path.endswith("/callback"):
+            return self.json.get("data") or {}
+        return self.json or {}
+
+    @property
+    def custom_ids(self) -> list[str]:
+        return [c.get("custom_id", "") for row in self.sent.get("components", []) for c in row.get("components", [])]
 
 
 @dataclass
@@ -127,7 +139,7 @@ class FakeDiscord:
     # -- payloads Discord would send ------------------------------------------------------
     def member(self, user_id: str = MEMBER_ID, name: str = "member", roles: tuple[str, ...] = (),
                permissions: int = 0) -> dict[str, Any]:
-        return {"user": {"id": user_id, "username": name, "discriminator": "0", "global_name": name.title(),
+        return {"user": {"id": user_id, "username": name, "discriminator": "0", "global_name": name,
                          "avatar": None}, "roles": list(roles), "permissions": str(permissions),
                 "joined_at": "2024-01-01T00:00:00+00:00", "deaf": False, "mute": False, "flags": 0,
                 "nick": None, "avatar": None, "pending": False, "premium_since": None}
@@ -164,14 +176,14 @@ class FakeDiscord:
             options.append(option)
         return options
 
-    def command(self, name: str, sub: str | None = None, *, member: dict[str, Any] | None = None,
+    def command(self, command: str, sub: str | None = None, /, *, member: dict[str, Any] | None = None,
                 **values: Any) -> dict[str, Any]:
         """A slash command (`/name sub option:value …`) as an INTERACTION_CREATE payload."""
-        return self._interaction(2, self._command_data(name, sub, values, None), member)
+        return self._interaction(2, self._command_data(command, sub, values, None), member)
 
-    def autocomplete(self, name: str, sub: str | None = None, *, focused: str, member: dict[str, Any] | None = None,
+    def autocomplete(self, command: str, sub: str | None = None, /, *, focused: str, member: dict[str, Any] | None = None,
                      **values: Any) -> dict[str, Any]:
-        return self._interaction(4, self._command_data(name, sub, values, focused), member)
+        return self._interaction(4, self._command_data(command, sub, values, focused), member)
 
     def _command_data(self, name: str, sub: str | None, values: dict[str, Any], focused: str | None) -> dict:
         options = self._options(values, focused)
@@ -310,15 +322,16 @@ class FakeDiscord:
                           "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0,
                                                   "max_concurrency": 1}})
         if m := re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path):
-            return self._callback(m[1], m[2], body)
+            return self._callback(m[1], m[2], body, call)
         if m := re.fullmatch(rf"/webhooks/{APP_ID}/([^/]+)", path):
-            return self._followup(m[1], body, method)
+            return self._followup(m[1], body, method, call)
         if m := re.fullmatch(rf"/webhooks/{APP_ID}/([^/]+)/messages/([^/]+)", path):
-            return self._edit(m[1], m[2], body, method)
+            return self._edit(m[1], m[2], body, method, call)
         if m := re.fullmatch(r"/channels/(\d+)/messages", path):
             if method != "POST":
                 return _json([])
-            return _json(self._message(body or {}, m[1]))
+            call.message = self._message(body or {}, m[1])
+            return _json(call.message)
         if m := re.fullmatch(rf"/applications/{APP_ID}(?:/guilds/(\d+))?/commands", path):
             if method == "PUT":
                 return _json([{**c, "id": str(next(self._ids)), "application_id": APP_ID, "version": "1",
@@ -340,7 +353,7 @@ class FakeDiscord:
         self.messages[message["id"]] = message
         return message
 
-    def _callback(self, iid: str, token: str, body: dict[str, Any]) -> web.Response:
+    def _callback(self, iid: str, token: str, body: dict[str, Any], call: Call) -> web.Response:
         known = self._interactions.get(token)
         if known is None or known["id"] != iid or time.monotonic() - known["created"] > INTERACTION_WINDOW:
             return _json({"message": "Unknown interaction", "code": 10062}, 404)
@@ -350,7 +363,7 @@ class FakeDiscord:
         known["responded"] = kind
         result: dict[str, Any] = {"interaction": {"id": iid, "type": 2}}
         if kind in (4, 5, 7):
-            message = self._message(data, CHANNEL_ID, interaction_id=iid)
+            message = call.message = self._message(data, CHANNEL_ID, interaction_id=iid)
             known["message"] = message["id"]
             known["deferred"] = kind == 5
             result["interaction"].update(response_message_id=message["id"], response_message_loading=kind == 5,
@@ -360,18 +373,20 @@ class FakeDiscord:
             result["resource"] = {"type": kind}
         return _json(result)
 
-    def _followup(self, token: str, body: dict[str, Any], method: str) -> web.Response:
+    def _followup(self, token: str, body: dict[str, Any], method: str, call: Call) -> web.Response:
         known = self._interactions.get(token)
         if known is None or known["responded"] is None or method != "POST":
             return _json({"message": "Unknown Webhook", "code": 10015}, 404)
         if known.get("deferred"):  # the first followup after a defer completes the "thinking…" message
             known["deferred"] = False
             original = self.messages[known["message"]]
-            return _json(self._message(body, CHANNEL_ID, flags=original["flags"], interaction_id=known["id"],
-                                       message_id=original["id"]))
-        return _json(self._message(body, CHANNEL_ID, interaction_id=known["id"]))
+            call.message = self._message(body, CHANNEL_ID, flags=original["flags"], interaction_id=known["id"],
+                                         message_id=original["id"])
+        else:
+            call.message = self._message(body, CHANNEL_ID, interaction_id=known["id"])
+        return _json(call.message)
 
-    def _edit(self, token: str, message_id: str, body: dict[str, Any] | None, method: str) -> web.Response:
+    def _edit(self, token: str, message_id: str, body: dict[str, Any] | None, method: str, call: Call) -> web.Response:
         known = self._interactions.get(token)
         if known is None or known["responded"] is None:
             return _json({"message": "Unknown Webhook", "code": 10015}, 404)
@@ -381,4 +396,5 @@ class FakeDiscord:
         if method == "PATCH":
             self.messages[target].update({k: v for k, v in (body or {}).items() if k in ("content", "embeds",
                                                                                           "components")})
+            call.message = self.messages[target]
         return _json(self.messages[target])

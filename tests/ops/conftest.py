@@ -158,3 +158,37 @@ async def serve_proc(tmp_path):
         if proc.proc is not None and proc.proc.returncode is None:
             proc.proc.kill()
             await proc.proc.wait()
+
+
+@pytest.fixture
+async def fake_slack():
+    from tests.slack.fakes import FakeSlack
+
+    fake = await FakeSlack().start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def fake_discord():
+    from tests.discord.fakes import FakeDiscord
+
+    fake = await FakeDiscord().start()
+    yield fake
+    await fake.stop()
+
+
+SLACK_SECRET = "ops-test-signing-secret-0123"
+
+
+def slack_env(fake) -> dict[str, str]:  # noqa: ANN001
+    """Settings for `serve` in Slack HTTP mode against the fake Slack Web API."""
+    return {"SLACK_BOT_TOKEN": "xoxb-ops-test-token", "SLACK_SIGNING_SECRET": SLACK_SECRET,
+            "SLACK_API_URL": fake.api_url}
+
+
+def discord_env(fake) -> dict[str, str]:  # noqa: ANN001
+    """Settings for `serve` with the Discord gateway and REST on the fake Discord."""
+    from tests.discord.fakes import TOKEN
+
+    return {"DISCORD_TOKEN": TOKEN, "DISCORD_API_URL": fake.api_url, "DISCORD_GATEWAY_URL": fake.gateway_url}

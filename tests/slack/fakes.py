@@ -33,10 +33,7 @@ class Call:
     args: dict[str, Any]
     headers: dict[str, str]
     path: str
-
-    @property
-    def json(self) -> dict[str, Any]:
-        return self.args
+    received: float = field(default_factory=time.perf_counter)  # when the fake got it
 
 
 @dataclass

@@ -117,3 +117,10 @@ def test_decode_value_rejects_what_is_not_ours():
     assert decode_value("not json") == {}
     assert decode_value("[1, 2]") == {}
     assert decode_value(None) == {}
+
+
+def test_buttons_without_a_slack_handler_are_not_drawn():
+    reply = Reply("info", "Review", cards=[card()], buttons=[
+        Button("review_skip", "Skip", "7"), Button("launch_rockets", "Launch", "x")])
+    drawn = [e["action_id"] for b in render(reply)["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert drawn == ["review_skip"]

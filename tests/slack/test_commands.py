@@ -265,7 +265,7 @@ async def test_failure_after_ack_is_a_visible_polite_error_and_a_log_line(slack_
     assert status == 200
     assert message["response_type"] == "ephemeral"
     assert "Sorry, something went wrong" in joined(message)
-    assert any("/ask failed after ack" in r.getMessage() for r in caplog.records)
+    assert any("ask failed after ack" in r.getMessage() for r in caplog.records)
 
 
 async def test_response_url_refusing_the_answer_falls_back_to_an_error(slack_http):
@@ -305,3 +305,39 @@ async def test_a_slow_database_does_not_delay_the_ack(fake_slack, db_file):
         await frontend.stop()
         await runner.cleanup()
         bot.db.conn.close()
+
+
+# -- moderator review buttons -------------------------------------------------------------------------
+async def test_review_buttons_act_for_moderators_only(slack_http, slack_bot):
+    from bot.corpus import review
+
+    source = slack_bot.db.execute("SELECT id FROM episodes ORDER BY id LIMIT 1").fetchone()[0]
+    assert review.propose(slack_bot.db, source) > 0
+    await slack_http.command("/tips", "review", user="UMOD")
+    card = await slack_http.reply()
+    values = buttons(card)
+    assert {"review_accept", "review_reject", "review_skip"} <= set(values)
+    item = int(values["review_skip"])
+
+    await slack_http.action("review_reject", values["review_reject"], user="UMEMBER")
+    refused = await slack_http.reply(2)
+    assert "Moderators only" in joined(refused)
+    assert review.get(slack_bot.db, item).status == "pending"
+
+    await slack_http.action("review_skip", values["review_skip"], user="UMOD")
+    await slack_http.reply(3)
+    assert review.get(slack_bot.db, item).status == "skipped"
+
+    await slack_http.action("review_accept", values["review_accept"], user="UMOD")
+    preview = await slack_http.reply(4)
+    assert "Preview" in joined(preview) and "title" in joined(preview)  # core's preview: what is still needed
+    assert review.get(slack_bot.db, item).status == "skipped"
+
+
+async def test_every_drawn_button_has_a_handler(slack_http):
+    from bot.slack.blocks import ACTIONS
+
+    for action_id in sorted(ACTIONS) + ["topic_0"]:
+        status, _ = await slack_http.action(action_id, "{}", response=action_id)
+        assert status == 200, action_id
+    assert (await slack_http.action("no_such_button", "{}"))[0] == 404

@@ -1,0 +1,108 @@
+"""`careerbot schedule add|list|remove|pause|resume` and `careerbot hack --json --channel --date`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+from bot.core import subscriptions
+from bot.core.service import CareerBot
+from bot.scheduler import DailyScheduler
+from bot.store import open_db
+
+from .conftest import FAST, RecordingPoster, Sleeps
+
+TOKENS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DISCORD_TOKEN", "CAREERBOT_DB")
+
+
+@pytest.fixture
+def run(db_file, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no .env from the checkout
+    for name in TOKENS:
+        monkeypatch.delenv(name, raising=False)
+
+    def invoke(*args: str):
+        return CliRunner().invoke(cli, ["--db", str(db_file), *args], catch_exceptions=False)
+
+    return invoke
+
+
+def test_add_list_pause_remove(run):
+    added = run("schedule", "add", "slack:C0123ABC", "--time", "9:00", "--timezone", "europe/berlin",
+                "--days", "mon-fri", "--topics", "mentors,interviews")
+    assert added.exit_code == 0, added.output
+    assert "slack:C0123ABC: every weekday (Mon–Fri) at 09:00 (Europe/Berlin), on mentors, interviews" in added.output
+    assert run("schedule", "add", "discord:123456789012345678", "--time", "17:30",
+               "--timezone", "America/New_York").exit_code == 0
+    listed = run("schedule", "list").output.splitlines()
+    assert listed[0].startswith("discord:123456789012345678") and "next " in listed[0]
+    assert listed[1].startswith("slack:C0123ABC") and "mentors,interviews" in listed[1]
+    assert run("schedule", "pause", "slack:C0123ABC").exit_code == 0
+    rows = json.loads(run("schedule", "list", "--json").output)
+    assert [(r["channel"], r["paused"], r["next_post"] is None) for r in rows] == [
+        ("discord:123456789012345678", False, False), ("slack:C0123ABC", True, True)]
+    assert run("schedule", "resume", "C0123ABC").exit_code == 0  # a bare id resolves to its subscription
+    removed = run("schedule", "remove", "discord:123456789012345678")
+    assert removed.exit_code == 0 and "removed" in removed.output
+    assert [r["channel"] for r in json.loads(run("schedule", "list", "--json").output)] == ["slack:C0123ABC"]
+    gone = run("schedule", "remove", "discord:123456789012345678")
+    assert gone.exit_code == 1 and "not subscribed" in gone.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["slack:C0123ABC", "--time", "25:00", "--timezone", "UTC"], "not a time"),
+    (["slack:C0123ABC", "--time", "09:00", "--timezone", "Berlin"], "not a timezone"),
+    (["slack:C0123ABC", "--time", "09:00", "--timezone", "UTC", "--days", "someday"], "not a day"),
+    (["slack:C0123ABC", "--time", "09:00", "--timezone", "UTC", "--topics", "cooking"], "not a topic"),
+    (["C0123ABC", "--time", "09:00", "--timezone", "UTC"], "not a channel"),
+    (["teams:19abc", "--time", "09:00", "--timezone", "UTC"], "Unknown platform"),
+])
+def test_add_rejects_bad_input_and_saves_nothing(run, args, message):
+    result = run("schedule", "add", *args)
+    assert result.exit_code == 1
+    assert message in result.output and "Nothing was saved." in result.output
+    assert "no subscriptions" in run("schedule", "list").output
+
+
+def test_list_shows_a_failing_channel(run, db_file):
+    run("schedule", "add", "slack:C0123ABC", "--time", "09:00", "--timezone", "UTC")
+    db = open_db(db_file)
+    db.execute("UPDATE subscriptions SET failures = 2, failing_since = '2025-03-03T09:00:00Z', "
+               "last_error = 'slack: not_in_channel'")
+    db.execute("INSERT INTO posts (channel, date, tip_id, status, error) VALUES "
+               "('slack:C0123ABC', '2025-03-03', 'x', 'failed', 'slack: not_in_channel')")
+    line = run("schedule", "list").output
+    assert "last 2025-03-03 failed" in line
+    assert "FAILING since 2025-03-03T09:00:00Z (2x): slack: not_in_channel" in line
+    assert json.loads(run("schedule", "list", "--json").output)[0]["failing"] is True
+
+
+async def test_hack_json_shows_the_tip_the_scheduler_posts(run, db_file, rules):
+    """The CLI predicts at the real now, so the scheduler runs over the coming week."""
+    run("schedule", "add", "slack:C0123ABC", "--time", "09:00", "--timezone", "Europe/Berlin",
+        "--days", "mon,tue,wed,fri,sat,sun")
+    db = open_db(db_file)
+    sub = subscriptions.get(db, "slack:C0123ABC")
+    today = dt.datetime.now(dt.UTC).date()
+    days = [today + dt.timedelta(days=i) for i in range(1, 9)]
+    predicted = [json.loads(run("hack", "--json", "--channel", "C0123ABC", "--date", d.isoformat()).output)
+                 for d in days]
+    assert [p["channel"] for p in predicted] == ["slack:C0123ABC"] * 8
+    assert [p["date"] for p in predicted] == [d.isoformat() for d in days]
+    poster = RecordingPoster()
+    now = {"t": dt.datetime.now(dt.UTC)}
+    scheduler = DailyScheduler(CareerBot(db, rules=rules), {"slack": poster}, clock=lambda: now["t"],
+                               sleep=Sleeps(), pacing=FAST)
+    for day in [today, *days]:
+        now["t"] = sub.instant(day) + dt.timedelta(minutes=1)
+        await scheduler.run_due()
+    posted = [p["tip"]["id"] for d, p in zip(days, predicted, strict=True) if d.weekday() != 3]
+    assert poster.tips("C0123ABC")[-7:] == posted and len(set(posted)) == 7
+    thursday = next(p for d, p in zip(days, predicted, strict=True) if d.weekday() == 3)
+    assert thursday["tip"]["id"] in posted  # not a post day: /hack shows the next post day's tip
+    after = json.loads(run("hack", "--json", "--channel", "slack:C0123ABC", "--date", days[2].isoformat()).output)
+    assert after == predicted[2]
