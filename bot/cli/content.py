@@ -125,7 +125,7 @@ def add(ctx: Context, file: Path, yes: bool, dry_run: bool) -> None:
 @pass_ctx
 def edit(ctx: Context, tip_id: str, pairs: tuple[str, ...], expect_version: int | None, yes: bool,
          dry_run: bool) -> None:
-    """Change fields of tip TIP_ID, e.g. --set title="…" --set span=5:46-7:51."""
+    """Change fields of tip TIP_ID with --set field=value (preview, then save)."""
     from bot.core import moderation
 
     changes = _assignments(pairs)

@@ -148,9 +148,14 @@ def tip_form(bot: CareerBot, tip_id: str) -> dict[str, Any] | None:
         return None
     return {
         "title": row["title"], "tip": row["tip"], "quote": row["quote"], "speaker": row["speaker"],
-        "episode": row["source"], "span": f"{stamp(row['start'])}-{stamp(row['end'])}",
+        "episode": row["source"], "span": span(row["start"], row["end"]),
         "topics": row["topics"], "questions": row["questions"], "version": row["version"], "status": row["status"],
     }
+
+
+def span(start: float, end: float) -> str:
+    """The form's start–end value, e.g. `5:46-7:51`."""
+    return f"{stamp(start)}-{stamp(end)}"
 
 
 def episode_choices(bot: CareerBot) -> list[tuple[str, str]]:
@@ -425,17 +430,25 @@ def edit_tip(bot: CareerBot, actor: Actor, tip_id: str, changes: Mapping[str, An
     if not bot.is_moderator(actor):
         return _refused("edit tips")
     with transaction(bot.db) as db:
-        row = _row(db, tip_id)
-        if row is None:
-            return _not_found(tip_id)
-        if expected_version is not None and row["version"] != expected_version:
-            return _conflict(db, row, expected_version)
+        row = _current(db, tip_id, expected_version)
+        if isinstance(row, Result):
+            return row
         if any(str(k).strip().lower() in ("id", "status") for k in changes):
             return _invalid({"": "the id and status can't be edited (use retire/restore)"})
         _, problems, tip = _proposed(db, changes, row)
         if tip is None:
             return _invalid(problems)
         return _save(db, actor, row, tip, "edit")
+
+
+def _current(db: Database, tip_id: str, expected_version: int | None) -> dict[str, Any] | Result:
+    """The tip's row, or why it can't be changed: unknown, or saved by someone since `expected_version`."""
+    row = _row(db, tip_id)
+    if row is None:
+        return _not_found(tip_id)
+    if expected_version is not None and row["version"] != expected_version:
+        return _conflict(db, row, expected_version)
+    return row
 
 
 def _save(db: Database, actor: Actor, row: dict[str, Any], tip: Tip, action: str,
@@ -478,14 +491,11 @@ def _set_status(bot: CareerBot, actor: Actor, tip_id: str, status: str, expected
     if not bot.is_moderator(actor):
         return _refused(f"{action} tips")
     with transaction(bot.db) as db:
-        row = _row(db, tip_id)
-        if row is None:
-            return _not_found(tip_id)
-        if expected_version is not None and row["version"] != expected_version:
-            return _conflict(db, row, expected_version)
+        row = _current(db, tip_id, expected_version)
+        if isinstance(row, Result):
+            return row
         if row["status"] == status:
-            word = "retired" if status == "retired" else "active"
-            reply = Reply("info", "Nothing to do", f"{tip_id} is already {word} (v{row['version']}).")
+            reply = Reply("info", "Nothing to do", f"{tip_id} is already {status} (v{row['version']}).")
             return Result(True, reply, tip_id=tip_id, version=row["version"])
         tip = row_to_tip(row).model_copy(update={"status": status})
         return _save(db, actor, row, tip, action)
@@ -639,14 +649,14 @@ def _candidate_reply(db: Database, item: review.Candidate, remaining: int) -> Re
     title, url, guest = episode if episode else (item.source, None, "")
     card = Card(f"candidate-{item.id}", "passage", f"Candidate #{item.id} from {title}", "", item.text, guest,
                 title, item.source, item.start, item.end, moment_url(url, item.start), score=item.score)
-    span = f"{stamp(item.start)}-{stamp(item.end)}"
+    where = span(item.start, item.end)
     text = (f"{remaining} candidate{'s' if remaining != 1 else ''} to review"
             f"{' (this one was skipped before)' if item.status == 'skipped' else ''}. Turn this passage into a "
             f"tip, reject it, or skip it for later:\n"
             f"• /tips review accept {item.id} title=\"…\" tip=\"…\" quote=\"…\" topics=\"…\" "
-            f"questions=\"q1 | q2 | q3\" [span={span}] --save\n"
+            f"questions=\"q1 | q2 | q3\" [span={where}] --save\n"
             f"• /tips review reject {item.id}\n• /tips review skip {item.id}")
-    form = {"episode": item.source, "span": span, "speaker": guest}
+    form = {"episode": item.source, "span": where, "speaker": guest}
     return Reply("info", "Review a candidate tip", text, cards=[card],
                  buttons=[Button("review_accept", "Accept…", str(item.id), "primary"),
                           Button("review_reject", "Reject", str(item.id), "danger"),
@@ -669,7 +679,7 @@ def review_list(bot: CareerBot, actor: Actor, limit: int = 20) -> Reply:
     if not bot.is_moderator(actor):
         return refused("review candidate tips")
     items = review.open_items(bot.db, limit)
-    lines = [f"#{i.id}  {i.source} {stamp(i.start)}-{stamp(i.end)}  score {i.score:g}  {i.status}  "
+    lines = [f"#{i.id}  {i.source} {span(i.start, i.end)}  score {i.score:g}  {i.status}  "
              f"“{_shorten(i.text, 90)}”" for i in items]
     return Reply("info", f"Review queue ({review.count_open(bot.db)} open)",
                  "\n".join(lines) or "No candidate tips to review.", data={"items": [asdict(i) for i in items]})
@@ -683,7 +693,7 @@ def review_accept(bot: CareerBot, actor: Actor, item_id: int, fields: Mapping[st
         item = _open_item(db, item_id)
         if isinstance(item, Result):
             return item
-        defaults = {"episode": item.source, "span": f"{stamp(item.start)}-{stamp(item.end)}"}
+        defaults = {"episode": item.source, "span": span(item.start, item.end)}
         keys = {ALIASES.get(str(k).lower(), str(k).lower()) for k in fields}
         if keys & {"start", "end"}:
             defaults.pop("span")
@@ -876,7 +886,9 @@ def _cmd_review(bot: CareerBot, actor: Actor, rest: str) -> Reply:
     item = review.get(bot.db, item_id)
     if item is None:
         return _error("Unknown candidate", f"There is no candidate #{item_id}.").reply
-    fields = {"episode": item.source, "span": f"{stamp(item.start)}-{stamp(item.end)}"} | parsed.fields
+    if not parsed.fields:  # the Accept button: show the passage and how to write the tip
+        return _candidate_reply(bot.db, item, review.count_open(bot.db))
+    fields = {"episode": item.source, "span": span(item.start, item.end)} | parsed.fields
     reply = preview(bot, actor, fields)
     if not reply.data.get("problems"):
         reply.text += "\n\nTo save: " + _save_command(f"/tips review accept {item_id}", parsed.fields, None)

@@ -85,6 +85,9 @@ def audit(db: Database, actor: str, platform: str, action: str, entity: str, ent
          json.dumps(before, ensure_ascii=False) if before is not None else None,
          json.dumps(after, ensure_ascii=False) if after is not None else None, reverts],
     )
+    from bot.observability import log_change  # one log line and count per change (lazy: CLI start-up)
+
+    log_change(platform, action, entity, entity_id, actor)
     return cursor.lastrowid
 
 

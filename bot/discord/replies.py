@@ -174,15 +174,17 @@ class ShareButton(ui.DynamicItem[ui.Button], template=r"cb:share"):
             return
         who = escape(getattr(interaction.user, "display_name", "someone"), 80)
         content = "\n".join(filter(None, [message.content, f"_Shared by {who}_"]))
-        try:
-            await interaction.response.send_message(
-                content=content, embeds=message.embeds, view=public_view(message) or discord.utils.MISSING,
-                allowed_mentions=discord.AllowedMentions.none(), ephemeral=False,
-            )
-        except Exception:
-            log.exception("discord: sharing failed")
-            await send_safely(interaction, Reply("error", "Couldn't share that",
-                                                 "I couldn't post in this channel; do I have permission to send messages here?"))
+        with observe("discord", "share") as obs:
+            try:
+                await interaction.response.send_message(
+                    content=content, embeds=message.embeds, view=public_view(message) or discord.utils.MISSING,
+                    allowed_mentions=discord.AllowedMentions.none(), ephemeral=False,
+                )
+            except Exception:
+                log.exception("discord: sharing failed")
+                obs.outcome = "error"
+                await send_safely(interaction, Reply("error", "Couldn't share that", "I couldn't post in this "
+                                                     "channel; do I have permission to send messages here?"))
 
 
 class MoreButton(ui.DynamicItem[ui.Button], template=r"cb:more:(?P<key>[0-9]{1,25})"):

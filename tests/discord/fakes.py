@@ -7,7 +7,10 @@ per interaction, and on the gateway HELLO → IDENTIFY → READY, heartbeats and
 
 Tests build raw INTERACTION_CREATE payloads here (as Discord sends them), feed them to the real
 client (`client._connection.parse_interaction_create`, or `dispatch` over the gateway), and read
-what the client posted from `calls` / `replies`.
+what the client posted from `calls` / `replies` (`Call.sent`, `Call.custom_ids`, `Call.message`).
+
+Other test packages reuse it: `from tests.discord.fakes import FakeDiscord`, and the fixtures with
+`from tests.discord.conftest import discord_client, discord_settings, fake_discord  # noqa: F401`.
 """
 
 from __future__ import annotations

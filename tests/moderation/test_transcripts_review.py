@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.core import moderation as m
@@ -93,6 +95,10 @@ def test_review_by_text_commands(bot, mod, tmp_path, content_dir):
     m.add_transcript(bot, mod, write_vtt(tmp_path / "talk.vtt"), META, content_dir)
     listing = bot.tips_command(mod, "review list")
     first = listing.data["items"][0]["id"]
+    button = bot.tips_command(mod, f"review accept {first}")  # what the Accept button sends
+    assert button.data["candidate"]["id"] == first
+    assert re.fullmatch(r"\d+:\d\d(\.\d)?-\d+:\d\d(\.\d)?", button.data["form"]["span"]) and "[span=" in button.text
+    assert review.get(bot.db, first).status == "pending"
     preview = bot.tips_command(mod, f'review accept {first} title="Practice every day" '
                                     'tip="Practice daily and write about what you learned." '
                                     'quote="the key is to practice every single day" topics=learning '

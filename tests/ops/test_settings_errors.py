@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -90,3 +92,11 @@ def test_dotenv_file_is_read_and_validated(tmp_path, monkeypatch):
     (tmp_path / ".env").write_text("# a comment\nDISCORD_TOKEN=tiny\n")
     result = invoke_serve(tmp_path, monkeypatch)
     assert result.returncode == 2 and result.stderr.startswith("error: DISCORD_TOKEN: ")
+
+
+def test_env_example_documents_every_setting():
+    from bot.settings import Settings
+
+    root = Path(__file__).resolve().parent.parent.parent
+    documented = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", (root / ".env.example").read_text(), re.M))
+    assert documented == {name.upper() for name in Settings.model_fields}
