@@ -1,0 +1,55 @@
+"""Measure answer quality in-process while varying the search constants (used to calibrate them).
+
+usage: python eval/calibrate.py '[{}, {"ANSWER_AT": 10.5}, {"EXPANSION_SHARE": 0.3}]'
+Prints, per setting, (hit@1, hit@3, answered, abstained) for the independent set and the dev set.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import bot.core.search as search  # noqa: E402
+from bot.corpus.files import read_content  # noqa: E402
+from bot.corpus.loader import load_content  # noqa: E402
+from bot.store import open_db  # noqa: E402
+
+SETS = [ROOT / "eval" / "holdout-questions.json", ROOT.parent / "shared" / "eval" / "dev-questions.json"]
+spec = importlib.util.spec_from_file_location("score", ROOT.parent / "shared" / "eval" / "score.py")
+score = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(score)
+
+
+def measure(db, data: dict) -> tuple[float, float, float, float]:
+    searcher = search.Searcher(db)
+    sources = {k: v for k, v in data.items() if isinstance(v, str) and len(k) == 1}
+    hit1 = hit3 = answered = 0
+    for item in data["on_topic"]:
+        results = [c.contract() for c in searcher.ask(item["q"]).results]
+        answered += bool(results)
+        rank = next((i + 1 for i, r in enumerate(results[:3])
+                     if any(score.matches(r, span, sources) for span in item["hits"])), None)
+        hit1 += rank == 1
+        hit3 += rank is not None
+    n = len(data["on_topic"])
+    abstained = sum(not searcher.ask(q).answered for q in data["off_topic"]) / len(data["off_topic"])
+    return round(hit1 / n, 3), round(hit3 / n, 3), round(answered / n, 3), round(abstained, 3)
+
+
+def main() -> None:
+    db = open_db()
+    load_content(db, read_content(ROOT / "content"))
+    sets = [json.loads(p.read_text()) for p in SETS if p.exists()]
+    for overrides in json.loads(sys.argv[1] if len(sys.argv) > 1 else "[{}]"):
+        for name, value in overrides.items():
+            setattr(search, name, value)
+        print(overrides, [measure(db, data) for data in sets], flush=True)
+
+
+if __name__ == "__main__":
+    main()
