@@ -234,6 +234,8 @@ async def serve(settings: Settings, bot: CareerBot, stop: asyncio.Event | None =
 
 
 def _start_scheduler(bot: CareerBot, frontends: list[Frontend], settings: Settings) -> Any:
+    if not settings.careerbot_scheduler:  # another process posts the daily hack
+        return None
     try:
         from bot.scheduler import DailyScheduler
     except ModuleNotFoundError as exc:

@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", pattern="(?i)^(debug|info|warning|error|critical)$")
     log_format: str = Field(default="console", pattern="^(console|json)$")
     careerbot_shutdown_seconds: float = Field(default=20.0, ge=0, description="how long shutdown waits for in-flight replies and posts")
+    careerbot_scheduler: bool = Field(default=True, description="run the daily-hack scheduler in this process")
 
     @field_validator("slack_moderators", mode="before")
     @classmethod

@@ -886,12 +886,14 @@ def _cmd_review(bot: CareerBot, actor: Actor, rest: str) -> Reply:
     item = review.get(bot.db, item_id)
     if item is None:
         return _error("Unknown candidate", f"There is no candidate #{item_id}.").reply
-    if not parsed.fields:  # the Accept button: show the passage and how to write the tip
-        return _candidate_reply(bot.db, item, review.count_open(bot.db))
     fields = {"episode": item.source, "span": span(item.start, item.end)} | parsed.fields
     reply = preview(bot, actor, fields)
-    if not reply.data.get("problems"):
+    if reply.data.get("problems"):
+        reply.text += (f"\n\nWrite the tip from the passage: /tips review accept {item_id} title=\"…\" tip=\"…\" "
+                       "quote=\"…\" topics=\"…\" questions=\"q1 | q2 | q3\" (preview), then the same with --save.")
+    else:
         reply.text += "\n\nTo save: " + _save_command(f"/tips review accept {item_id}", parsed.fields, None)
+    reply.data["form"] = {"episode": item.source, "span": fields["span"], "candidate": item_id}
     return reply
 
 

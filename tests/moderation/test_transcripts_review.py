@@ -96,8 +96,9 @@ def test_review_by_text_commands(bot, mod, tmp_path, content_dir):
     listing = bot.tips_command(mod, "review list")
     first = listing.data["items"][0]["id"]
     button = bot.tips_command(mod, f"review accept {first}")  # what the Accept button sends
-    assert button.data["candidate"]["id"] == first
-    assert re.fullmatch(r"\d+:\d\d(\.\d)?-\d+:\d\d(\.\d)?", button.data["form"]["span"]) and "[span=" in button.text
+    assert "Preview" in button.title and "title: required" in button.text
+    assert f"/tips review accept {first} title=" in button.text and button.data["form"]["candidate"] == first
+    assert re.fullmatch(r"\d+:\d\d(\.\d)?-\d+:\d\d(\.\d)?", button.data["form"]["span"])
     assert review.get(bot.db, first).status == "pending"
     preview = bot.tips_command(mod, f'review accept {first} title="Practice every day" '
                                     'tip="Practice daily and write about what you learned." '

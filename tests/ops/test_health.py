@@ -12,6 +12,7 @@ async def test_health_and_readiness_follow_platform_and_database(serve_proc, sin
     serve = await serve_proc(db_file, STANDIN_SINK=sink.url)
     ready = await serve.wait_ready()
     assert ready["database"] == "ok" and ready["platforms"] == {"standin": "connected"}
+    assert ready["scheduler"] == "running"
     status, health = await serve.get("/healthz")
     assert status == 200 and health["status"] == "ok" and health["schema"] >= 1
 
@@ -28,12 +29,13 @@ async def test_health_and_readiness_follow_platform_and_database(serve_proc, sin
 
 
 async def test_not_ready_until_every_platform_is_connected(serve_proc, sink, db_file):
-    serve = await serve_proc(db_file, STANDIN_SINK=sink.url, STANDIN_READY="0")
+    serve = await serve_proc(db_file, STANDIN_SINK=sink.url, STANDIN_READY="0", CAREERBOT_SCHEDULER="false")
     while not serve.event("serve.started"):
         assert serve.proc.returncode is None, serve.output()
         await asyncio.sleep(0.05)
     status, health = await serve.get("/healthz")
     assert status == 200 and health["platforms"] == {"standin": "connecting"}  # alive ...
+    assert health["scheduler"] == "none"  # CAREERBOT_SCHEDULER=false: another process posts
     status, ready = await serve.get("/readyz")
     assert status == 503 and ready["platforms"] == {"standin": "connecting"}  # ... but not ready
     status, metrics = await serve.get("/metrics")

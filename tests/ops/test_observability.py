@@ -164,3 +164,16 @@ def test_unused_metric_names_stay_stable():
             "careerbot_changes", "careerbot_platform_connected", "careerbot_database_up",
             "careerbot_in_flight", "process_resident_memory_bytes"} <= names
     assert REQUESTS._labelnames == ("platform", "command", "outcome") and POSTS._labelnames == ("platform", "outcome")
+
+
+def test_a_moderator_change_through_the_bot_is_one_change_line(bot, lines):  # bot first: content load is not logged
+    from bot.core.actors import Actor
+
+    tip = bot.searcher.all_tips()[0].id
+    before = count("careerbot_changes_total", platform="slack", action="retire")
+    reply = bot.tips_command(Actor("slack", "UMOD", "C1"), f"retire {tip}")
+    assert reply.kind != "refused", reply.text
+    changes = [line for line in lines() if line["event"] == "change"]
+    assert [(c["platform"], c["action"], c["entity_id"], c["actor"]) for c in changes] == [
+        ("slack", "retire", tip, "slack:UMOD")]
+    assert count("careerbot_changes_total", platform="slack", action="retire") == before + 1
