@@ -44,6 +44,11 @@ UTC = dt.UTC
 SENDING = "sending"  # posts.error while a send attempt is on the wire
 INTERRUPTED = "interrupted while sending; not resent because it may have been delivered"
 DONE = ("sent", "skipped", "failed")
+RELEASED = "1970-01-01T00:00:00Z"  # claimed_at of a claim given back at shutdown: free to take at once
+
+
+class Stopping(Exception):
+    """The scheduler is shutting down: the claim is given back instead of sending."""
 
 
 @dataclass(frozen=True)
@@ -130,10 +135,12 @@ class DailyScheduler:
         self._busy: set[str] = set()
         self._tasks: set[asyncio.Task] = set()
         self._unlisten: Callable[[], None] | None = None
+        self._stopping = False
 
     # -- lifetime -----------------------------------------------------------------------
     async def start(self) -> None:
         """Build the cron jobs, start the scheduler and run the start-up catch-up in the background."""
+        self._stopping = False
         self.scheduler = AsyncIOScheduler(
             timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
         )
@@ -145,7 +152,12 @@ class DailyScheduler:
         log.info("scheduler started: %d channel(s), grace %s", len(self._jobs), self.grace)
 
     async def stop(self, timeout: float = 5.0) -> None:
-        """Stop the timers; give posts in flight `timeout` seconds, then cancel them."""
+        """Stop the timers and start no new send; give sends on the wire `timeout` seconds to finish.
+
+        Posts still waiting for their turn give their claim back, so the next process (or a
+        second one already running) sends them at once instead of after the lease.
+        """
+        self._stopping = True
         if self._unlisten:
             self._unlisten()
             self._unlisten = None
@@ -228,6 +240,8 @@ class DailyScheduler:
 
     async def _settle_day(self, sub: Subscription, day: dt.date, now: dt.datetime) -> str:
         row = self._row(sub.channel, day)
+        if self._stopping:
+            return "stopped"
         if row and row["status"] in DONE:
             return "done"
         if row and row["claimed_at"] > stamp(now - self.lease):
@@ -304,6 +318,8 @@ class DailyScheduler:
 
         async def attempt() -> str:
             async with pacer.slot(sub.channel_id):
+                if self._stopping:
+                    raise Stopping
                 self.db.execute("UPDATE posts SET attempts = attempts + 1, error = ?, claimed_at = ?, tip_id = ? "
                                 "WHERE id = ?", [SENDING, stamp(self.clock()), reply.cards[0].id, post_id])
                 try:
@@ -315,10 +331,14 @@ class DailyScheduler:
         try:
             async for try_ in AsyncRetrying(
                 stop=stop_after_attempt(self.attempts), wait=self._wait, sleep=self._sleep, reraise=True,
-                retry=retry_if_exception(lambda exc: isinstance(exc, Exception) and not getattr(exc, "permanent", False)),
+                retry=retry_if_exception(_transient),
             ):
                 with try_:
                     ref = await attempt()
+        except Stopping:
+            self.db.execute("UPDATE posts SET claimed_at = ? WHERE id = ? AND status = 'claimed' "
+                            "AND error IS NOT ?", [RELEASED, post_id, SENDING])
+            return "stopped"
         except Exception as exc:  # noqa: BLE001 - every failure is recorded, none may stop other channels
             permanent = isinstance(exc, PostError) and exc.permanent
             if permanent:
@@ -343,6 +363,11 @@ class DailyScheduler:
         self.db.execute(
             "UPDATE subscriptions SET failures = failures + 1, failing_since = COALESCE(failing_since, ?), "
             "last_error = ? WHERE channel = ?", [stamp(self.clock()), _error(exc), sub.channel])
+
+
+def _transient(exc: BaseException) -> bool:
+    """Worth another attempt now: not a cancellation, not a shutdown, not a permanent PostError."""
+    return isinstance(exc, Exception) and not isinstance(exc, Stopping) and not getattr(exc, "permanent", False)
 
 
 def _error(exc: BaseException) -> str:

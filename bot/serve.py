@@ -13,6 +13,7 @@ the database is closed last. A second signal cuts the wait short.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 import time
@@ -191,24 +192,33 @@ async def serve(settings: Settings, bot: CareerBot, stop: asyncio.Event | None =
     runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=grace)
     await runner.setup()
 
+    main = asyncio.current_task()
+
     def on_signal(sig: signal.Signals) -> None:
         if not stop.is_set():
             log.info("serve.stopping", signal=sig.name, in_flight=INFLIGHT.count)
             stop.set()
+            if not state.started and main is not None:
+                main.cancel()  # still starting up (a platform slow to answer): nothing to wait for
         else:
             log.warning("serve.forced", signal=sig.name, in_flight=INFLIGHT.count)
             force.set()
 
-    signals = (signal.SIGTERM, signal.SIGINT)
-    for sig in signals:
-        loop.add_signal_handler(sig, on_signal, sig)
+    signals: list[signal.Signals] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, on_signal, sig)
+            signals.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
+            pass
     watcher = None
     started: list[Frontend] = []
     try:
         try:
             await web.TCPSite(runner, settings.host, settings.port).start()
         except OSError as exc:
-            raise StartupError(f"PORT: cannot listen on {settings.host}:{settings.port}: {exc.strerror}", 2) from None
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise StartupError(f"PORT: cannot listen on {settings.host}:{settings.port}: {reason}", 2) from None
         log.info("serve.listening", host=settings.host, port=settings.port)
         for frontend in state.frontends:
             started.append(frontend)
@@ -226,6 +236,10 @@ async def serve(settings: Settings, bot: CareerBot, stop: asyncio.Event | None =
                  scheduler=state.scheduler is not None, seconds=round(time.monotonic() - began, 3))
         watcher = asyncio.create_task(_watch_platforms(state, began), name="watch-platforms")
         await stop.wait()
+    except asyncio.CancelledError:
+        if not stop.is_set() or main is None:
+            raise
+        main.uncancel()  # our own signal handler cancelled the start-up: stop cleanly
     finally:
         state.stopping = True
         await _shutdown(state, started, runner, grace, force, watcher)
@@ -246,10 +260,18 @@ def _start_scheduler(bot: CareerBot, frontends: list[Frontend], settings: Settin
     return DailyScheduler(bot, posters, settings=settings)
 
 
-async def _bounded(what: str, coro: Any, timeout: float) -> None:
-    """Run one shutdown step; a step that hangs or fails is logged and skipped, never fatal."""
+async def _bounded(what: str, step: Callable[[], Any], timeout: float, force: asyncio.Event | None = None) -> None:
+    """Run one shutdown step; one that hangs, fails or is cut short by a second signal is logged and left."""
     try:
-        await asyncio.wait_for(coro, timeout=max(timeout, 1.0))
+        task = asyncio.ensure_future(step())
+        waits = {task} if force is None else {task, asyncio.ensure_future(force.wait())}
+        done, _ = await asyncio.wait(waits, timeout=max(timeout, 1.0), return_when=asyncio.FIRST_COMPLETED)
+        for other in waits - {task}:
+            other.cancel()
+        if task not in done:
+            task.cancel()
+            raise TimeoutError("cut short" if force is not None and force.is_set() else f"over {timeout:.0f} s")
+        task.result()
     except Exception as exc:  # noqa: BLE001 - shutdown must reach the database close
         log.error("serve.shutdown_step_failed", step=what, error=exc.__class__.__name__, detail=str(exc)[:200])
 
@@ -257,18 +279,18 @@ async def _bounded(what: str, coro: Any, timeout: float) -> None:
 async def _shutdown(state: State, started: list[Frontend], runner: web.AppRunner, grace: float,
                     force: asyncio.Event, watcher: asyncio.Task[Any] | None) -> None:
     began = time.monotonic()
-    if state.scheduler is not None:  # no new posts; those under way may finish within the grace period
-        await _bounded("scheduler", state.scheduler.stop(timeout=grace), grace + 1.0)
     pending = INFLIGHT.count
+    if state.scheduler is not None:  # no new posts; those under way may finish within the grace period
+        await _bounded("scheduler", lambda: state.scheduler.stop(timeout=grace), grace + 1.0, force)
     drained = await INFLIGHT.drain(max(0.0, grace - (time.monotonic() - began)), interrupted=force)
     if not drained:
         log.warning("serve.drain_incomplete", in_flight=INFLIGHT.count, waited_s=round(time.monotonic() - began, 2))
     if watcher is not None:
         watcher.cancel()
     for frontend in reversed(started):
-        await _bounded(frontend.name, frontend.stop(), 10.0)
+        await _bounded(frontend.name, frontend.stop, 10.0)
         CONNECTED.labels(frontend.name).set(0)
-    await _bounded("http", runner.cleanup(), grace + 1.0)
+    await _bounded("http", runner.cleanup, grace + 1.0, force)
     try:
         state.bot.db.conn.close()
     except Exception as exc:  # noqa: BLE001

@@ -75,8 +75,9 @@ async def sink():
 class Serve:
     """One `careerbot serve` subprocess."""
 
-    def __init__(self, tmp_path: Path, db: Path, *, script: Path | None = STANDIN, **env: str) -> None:
-        self.port = free_port()
+    def __init__(self, tmp_path: Path, db: Path, *, script: Path | None = STANDIN, port: int | None = None,
+                 **env: str) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.cwd = tmp_path
         self.log_path = tmp_path / f"serve-{self.port}.log"

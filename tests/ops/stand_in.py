@@ -7,7 +7,7 @@ poster delivers scheduled posts over HTTP. Replies and posts go to a sink server
 runs, so the test sees exactly what a platform would have received.
 
 Environment: STANDIN_SINK (sink base URL), STANDIN_DELAY (seconds a reply takes),
-STANDIN_READY ("0" keeps the platform "connecting").
+STANDIN_READY ("0" keeps the platform "connecting"), STANDIN_START_DELAY (seconds start() takes).
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ class StandIn:
         web_app.router.add_post("/standin/ask", self.ask)
 
     async def start(self) -> None:
+        await asyncio.sleep(float(os.environ.get("STANDIN_START_DELAY", "0")))  # a platform slow to answer
         self.session = aiohttp.ClientSession()
         self._ready = os.environ.get("STANDIN_READY", "1") == "1"
 

@@ -100,3 +100,25 @@ def test_env_example_documents_every_setting():
     root = Path(__file__).resolve().parent.parent.parent
     documented = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", (root / ".env.example").read_text(), re.M))
     assert documented == {name.upper() for name in Settings.model_fields}
+
+
+async def test_token_rejected_by_the_platform_is_one_line(serve_proc, fake_slack, db_file):
+    from tests.ops.conftest import slack_env
+
+    fake_slack.error("auth.test", "invalid_auth")
+    serve = await serve_proc(db_file, script=None, **slack_env(fake_slack))
+    assert await serve.wait() == 2
+    assert serve.output().splitlines()[-1] == "error: SLACK_BOT_TOKEN: rejected by Slack (invalid_auth)"
+    assert "Traceback" not in serve.output() and "xoxb-ops-test-token" not in serve.output()
+
+
+async def test_port_in_use_is_one_line(serve_proc, sink, db_file):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        serve = await serve_proc(db_file, port=taken.getsockname()[1], STANDIN_SINK=sink.url)
+        assert await serve.wait() == 2
+    last = serve.output().splitlines()[-1]
+    assert last == f"error: PORT: cannot listen on 127.0.0.1:{serve.port}: Address already in use"

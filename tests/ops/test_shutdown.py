@@ -58,3 +58,13 @@ async def test_second_signal_cuts_the_wait_short(serve_proc, sink, db_file):
     assert await serve.wait(timeout=15) == 0, serve.output()
     assert serve.event("serve.forced")
     assert serve.event("serve.stopped")[0]["drained"] is False
+
+
+async def test_sigterm_while_still_starting_stops_at_once(serve_proc, sink, db_file):
+    serve = await serve_proc(db_file, STANDIN_SINK=sink.url, STANDIN_START_DELAY="60")
+    while not serve.event("serve.listening"):  # the platform is still "connecting"
+        assert serve.proc.returncode is None, serve.output()
+        await asyncio.sleep(0.02)
+    serve.signal(signal.SIGTERM)
+    assert await serve.wait(timeout=15) == 0, serve.output()
+    assert not serve.event("serve.started") and serve.event("serve.stopped")[0]["drained"] is True

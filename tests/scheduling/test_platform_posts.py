@@ -16,7 +16,7 @@ from bot.slack.poster import SlackPoster
 from tests.discord.conftest import discord_client, discord_settings, fake_discord  # noqa: F401 - fixtures
 from tests.discord.fakes import CHANNEL_ID
 from tests.discord.helpers import assert_no_pings, footers, text_of
-from tests.slack.conftest import fake_slack, slack_settings  # noqa: F401 - fixtures
+from tests.slack.conftest import fake_slack, slack_bot, slack_http, slack_settings  # noqa: F401 - fixtures
 from tests.slack.fakes import buttons, message_texts
 
 from .conftest import FAST, Sleeps, utc
@@ -89,6 +89,27 @@ async def test_slack_permanent_error_marks_the_channel(bot, fake_slack, slack_se
     reply = bot.tips_command(Actor("slack", "UMEMBER", failed_channel), "schedule")
     assert "failing here" in reply.text and error in reply.text
     assert len(fake_slack.calls_to("chat.postMessage")) == 2  # no retry of a permanent error
+
+
+async def test_slack_tips_subscribe_through_the_bolt_app(slack_http, slack_bot):  # noqa: F811
+    """Signed `/tips subscribe …` slash commands: a moderator saves, a member is refused, bad input explains."""
+    status, _ = await slack_http.command("/tips", "subscribe 09:00 Europe/Berlin weekdays", user="UMEMBER",
+                                         channel="C0TEAM", response="member")
+    assert status == 200
+    await slack_http.command("/tips", "subscribe 09:00 Europe/Berln", user="UMOD", channel="C0TEAM",
+                             response="typo")
+    await slack_http.command("/tips", "subscribe 09:00 Europe/Berlin weekdays mentors", user="UMOD",
+                             channel="C0TEAM", response="ok")
+    await slack_http.command("/tips", "schedule", user="UMEMBER", channel="C0TEAM", response="show")
+    calls = await slack_http.fake.wait_for("response", 4)
+    by_url = {c.path.rsplit("/", 1)[1]: "\n".join(message_texts(c.args)) for c in calls}
+    assert "only moderators" in by_url["member"]
+    assert "Did you mean Europe/Berlin" in by_url["typo"] and "Nothing was saved." in by_url["typo"]
+    assert "every weekday (Mon–Fri) at 09:00 (Europe/Berlin), on mentors" in by_url["ok"]
+    assert "Next post:" in by_url["show"]
+    sub = subscriptions.get(slack_bot.db, "slack:C0TEAM")
+    assert (sub.platform, sub.channel_id, sub.days, sub.topics, sub.created_by) == (
+        "slack", "C0TEAM", "weekdays", ("mentors",), "slack:UMOD")
 
 
 # -- Discord ---------------------------------------------------------------------------------

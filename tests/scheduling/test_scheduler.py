@@ -12,7 +12,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.core import subscriptions
 from bot.core.service import CareerBot
-from bot.scheduler import INTERRUPTED, SENDING, DailyScheduler
+from bot.scheduler import INTERRUPTED, SENDING, DailyScheduler, Pacing
 from bot.settings import load_settings
 from bot.store import open_db
 
@@ -313,3 +313,34 @@ async def test_serve_builds_the_scheduler_from_its_frontends(bot):
     await scheduler.start()
     await scheduler.stop()
 
+
+
+async def test_stopping_mid_fan_out_finishes_the_send_on_the_wire_and_hands_back_the_rest(
+        bot, clock, make_scheduler):
+    for n in range(5):
+        subscribe(bot.db, channel=f"slack:C{n}")
+    release = asyncio.Event()
+    on_the_wire = asyncio.Event()
+
+    class SlowPoster(RecordingPoster):
+        async def post(self, channel_id, reply):  # noqa: ANN001, ANN201
+            on_the_wire.set()
+            await release.wait()
+            return await super().post(channel_id, reply)
+
+    slow = SlowPoster()
+    clock.now = utc(2025, 3, 3, 8, 0)
+    first = make_scheduler(posters={"slack": slow}, pacing={"slack": Pacing(1, 1000.0, 0.0)})
+    await first.start()  # the catch-up starts the fan-out; one send at a time
+    await asyncio.wait_for(on_the_wire.wait(), 5)
+    stopping = asyncio.create_task(first.stop(timeout=5))
+    while not first._stopping:
+        await asyncio.sleep(0)
+    release.set()
+    await stopping
+    assert len(slow.sent) == 1  # the send on the wire finished; no new one started
+    statuses = dict(bot.db.execute("SELECT status, count(*) FROM posts GROUP BY status").fetchall())
+    assert statuses == {"sent": 1, "claimed": 4}
+    poster = RecordingPoster()
+    assert await make_scheduler(posters={"slack": poster}).run_due() == {"sent": 4}  # no lease to wait out
+    assert sorted(c for c, _ in slow.sent + poster.sent) == [f"C{n}" for n in range(5)]
