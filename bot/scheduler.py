@@ -130,6 +130,7 @@ class DailyScheduler:
         pacing = pacing or {}
         self.pacers = {name: Pacer(pacing.get(name) or PACING.get(name, DEFAULT_PACING), self._sleep)
                        for name in self.posters}
+        self.digest_channel: str | None = getattr(settings, "careerbot_moderators_channel", None)
         self.scheduler: AsyncIOScheduler | None = None
         self._jobs: dict[str, tuple] = {}
         self._busy: set[str] = set()
@@ -147,6 +148,8 @@ class DailyScheduler:
         self.scheduler.start()
         self.rebuild()
         self.scheduler.add_job(self.run_due, IntervalTrigger(seconds=self.sweep_seconds, timezone=UTC), id="sweep")
+        if self.digest_channel and self.digest_channel.partition(":")[0] in self.posters:
+            self.scheduler.add_job(self.post_digest, CronTrigger(day_of_week="mon", hour=9, timezone=UTC), id="digest")
         self._unlisten = subscriptions.on_change(self.rebuild)
         self._track(asyncio.get_running_loop().create_task(self.run_due(), name="careerbot-catch-up"))
         log.info("scheduler started: %d channel(s), grace %s", len(self._jobs), self.grace)
@@ -202,7 +205,36 @@ class DailyScheduler:
         """Channel → next fire time of its cron job (for tests and diagnostics)."""
         if self.scheduler is None:
             return {}
-        return {j.id.removeprefix("hack:"): j.next_run_time for j in self.scheduler.get_jobs() if j.id != "sweep"}
+        return {j.id.removeprefix("hack:"): j.next_run_time for j in self.scheduler.get_jobs()
+                if j.id.startswith("hack:")}
+
+    async def post_digest(self, now: dt.datetime | None = None) -> bool:
+        """Post the weekly moderators' digest once per ISO week (claimed like a daily post)."""
+        if not self.digest_channel:
+            return False
+        from bot.core.stats import stats_digest
+
+        platform, _, channel_id = self.digest_channel.partition(":")
+        poster = self.posters.get(platform)
+        week = (now or self.clock()).date()
+        week -= dt.timedelta(days=week.weekday())
+        key = f"digest:{self.digest_channel}"
+        claimed = self.db.execute(
+            "INSERT INTO posts (channel, date, tip_id, status) VALUES (?, ?, 'digest', 'claimed') "
+            "ON CONFLICT (channel, date) DO NOTHING", [key, week.isoformat()],
+        ).rowcount
+        if poster is None or not claimed:
+            return False
+        try:
+            ref = await poster.post(channel_id, stats_digest(self.bot))
+        except PostError as exc:
+            self.db.execute("UPDATE posts SET status = 'failed', error = ? WHERE channel = ? AND date = ?",
+                            [str(exc)[:300], key, week.isoformat()])
+            log.warning("weekly digest to %s failed: %s", self.digest_channel, exc)
+            return False
+        self.db.execute("UPDATE posts SET status = 'sent', sent_at = ?, message_ref = ? WHERE channel = ? AND date = ?",
+                        [stamp(self.clock()), ref, key, week.isoformat()])
+        return True
 
     # -- the work ---------------------------------------------------------------------------
     async def _fire(self, channel: str) -> None:
