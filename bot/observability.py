@@ -152,11 +152,12 @@ if not structlog.is_configured():
     reset_logging()
 
 
-def get_logger(name: str = "careerbot") -> Any:
+def get_logger(name: str = "bot.events") -> Any:
     return structlog.get_logger(name)
 
 
-log = get_logger("careerbot")
+# Not "careerbot": slack-bolt names its app logger after the app and pins its level at creation.
+log = get_logger("bot.events")
 
 # -- metrics -----------------------------------------------------------------------------
 

@@ -37,7 +37,7 @@ from bot.observability import (
 )
 from bot.settings import Settings, SettingsError
 
-log = get_logger("careerbot.serve")
+log = get_logger("bot.serve")
 
 #: Paths that never count as work in flight (probes must not hold shutdown up).
 PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})

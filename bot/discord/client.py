@@ -11,6 +11,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.discord.commands import add_commands
+from bot.discord.forms import FORM_ITEMS, Drafts, on_modal_submit
 from bot.discord.replies import DYNAMIC_ITEMS, AnswerMemory, on_command_error
 
 if TYPE_CHECKING:
@@ -52,11 +53,17 @@ class CareerClient(discord.Client):
         self.settings = settings
         self.careerbot = careerbot
         self.answers = AnswerMemory()
+        self.drafts = Drafts()  # tip forms between their preview and Save
         self.tree = CommandTree(self)
         add_commands(self.tree)
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.add_dynamic_items(*DYNAMIC_ITEMS, *FORM_ITEMS)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Tip form submits: their modals are not kept in the view store (see bot/discord/forms.py)."""
+        if interaction.type is discord.InteractionType.modal_submit:
+            await on_modal_submit(interaction)
 
 
 def build_client(settings: Settings | None, bot: CareerBot | None, **options) -> CareerClient:  # noqa: ANN003

@@ -10,6 +10,8 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from bot.core import forms
+from bot.discord.forms import open_form
 from bot.discord.replies import NotModerator, actor_from, answer
 
 
@@ -68,6 +70,18 @@ class Tips(app_commands.Group):
         await answer(interaction, lambda bot, actor: bot.help())
 
     # -- moderators ------------------------------------------------------------------------
+    @app_commands.command(description="Add a tip: opens the form, previews, then saves (moderators)")
+    @moderator_only
+    async def add(self, interaction: discord.Interaction) -> None:
+        await open_form(interaction, forms.add_form, label="tips add")
+
+    @app_commands.command(description="Edit a tip: opens the form filled in (moderators)")
+    @app_commands.describe(tip_id="The tip's id (start typing its id or title)")
+    @app_commands.rename(tip_id="id")
+    @moderator_only
+    async def edit(self, interaction: discord.Interaction, tip_id: str) -> None:
+        await open_form(interaction, lambda bot, actor: forms.edit_form(bot, actor, tip_id), label="tips edit")
+
     @app_commands.command(description="Retire a tip so it is no longer shown (moderators)")
     @app_commands.describe(tip_id="The tip's id (shown under each tip)")
     @app_commands.rename(tip_id="id")
@@ -88,6 +102,22 @@ class Tips(app_commands.Group):
     @moderator_only
     async def history(self, interaction: discord.Interaction, tip_id: str) -> None:
         await tips_text(interaction, "history", tip_id)
+
+    @edit.autocomplete("tip_id")
+    @retire.autocomplete("tip_id")
+    @restore.autocomplete("tip_id")
+    @history.autocomplete("tip_id")
+    async def tip_id_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        """Tip ids by id or title, for moderators only (members get no suggestions)."""
+        choices = forms.tip_choices(interaction.client.careerbot, actor_from(interaction), current or "")
+        return [app_commands.Choice(name=f"{title} · {tip_id}"[:100], value=tip_id[:100])
+                for tip_id, title in choices[:25]]
+
+    @app_commands.command(description="Review candidate tips from new episodes: accept, reject or skip "
+                                      "(moderators)")
+    @moderator_only
+    async def review(self, interaction: discord.Interaction) -> None:
+        await tips_text(interaction, "review")
 
     @app_commands.command(description="Usage and feedback statistics (moderators)")
     @moderator_only

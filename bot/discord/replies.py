@@ -284,7 +284,9 @@ def button_item(button: Button, key: str | None, *, ephemeral: bool) -> ui.Dynam
         return FeedbackButton(kind, button.value, button.label) if ok else None
     if button.action == "ask_followup":
         return FollowupButton(button.label)
-    return None
+    from bot.discord.forms import form_button  # the moderators' buttons (forms imports this module)
+
+    return form_button(button)
 
 
 def view_for(reply: Reply, key: str | None, *, ephemeral: bool) -> ui.View | None:

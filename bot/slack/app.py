@@ -29,12 +29,15 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.core import forms
 from bot.core.actors import Actor
+from bot.core.moderation import Result, episode_choices
 from bot.core.reply import Reply
 from bot.core.service import SUBCOMMANDS, CareerBot
 from bot.observability import observe
 from bot.settings import Settings
 from bot.slack.blocks import Message, decode_value, error_message, render
+from bot.slack.modals import CALLBACK_ID, Meta, conflict_errors, errors, form_view, notice_view, read_values
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,9 @@ FACT_TTL = 60.0  # seconds a users.info / usergroups.users.list answer is truste
 FEEDBACK = {"feedback_up": "up", "feedback_down": "down"}
 MORE_DONE = "That's everything I have on that question. Browse more with /tips topics."
 FOLLOWUP = "Ask a follow-up in your own words with /ask <your question>"
+FORM_FAILED = "Sorry, something went wrong on my side. Nothing was saved; please try again in a minute."
+FORM_EXPIRED = Reply("error", "Form expired", "This form can't be used any more. Open it again with /tips add, "
+                     "/tips edit <id> or /tips review.")
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:
@@ -111,18 +117,23 @@ class Listeners:
             return False
         return True
 
-    async def answer(self, what: str, actor: Actor, response_url: str | None, work: Callable[[], Awaitable[Reply]],
-                     *, public: bool = False, **extra: Any) -> None:
+    async def answer(self, what: str, actor: Actor, response_url: str | None,
+                     work: Callable[[], Awaitable[Reply | None]], *, public: bool = False, **extra: Any) -> None:
         """Run `work`, send its reply to the response_url; any failure becomes a visible, polite error.
 
         Runs inside `observe()`: one log line and metric per request, and graceful shutdown
         waits for the reply even though bolt has already sent the acknowledgement.
         `public` (share) posts a reply that has cards in the channel, with who shared it.
+        `work` returning None means it answered another way (it opened a form): nothing to send.
         """
         with observe("slack", what, user_id=actor.user_id, channel_id=actor.channel_id) as obs:
             failed = False
             try:
-                reply = obs.reply(await work())
+                result = await work()
+                if result is None:
+                    obs.outcome = "form"
+                    return
+                reply = obs.reply(result)
                 message = render(reply, shared_by=actor.user_id if public and reply.cards else None)
             except Exception:  # noqa: BLE001 - the member gets an answer either way
                 log.exception("slack: %s failed after ack", what)
@@ -145,6 +156,14 @@ class Listeners:
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
         return Actor("slack", str(user.get("id", "")), str(channel or ""),
                      name=str(user.get("username") or user.get("name") or "")[:80])
+
+    async def moderator_facts(self, actor: Actor) -> Actor:
+        """`with_moderator_facts`, where a failed lookup means no moderator rights rather than a crash."""
+        try:
+            return await self.with_moderator_facts(actor)
+        except Exception:  # noqa: BLE001 - no facts means no moderator rights, never a crash
+            log.exception("slack: moderator facts for %s failed", actor.user_id)
+            return actor
 
     async def with_moderator_facts(self, actor: Actor) -> Actor:
         """Add the facts the moderator rule needs, asking Slack only what settings make relevant."""
@@ -191,23 +210,108 @@ class Listeners:
 
     async def tips(self, command: dict[str, Any]) -> None:
         await self.run_tips("tips", self.command_actor(command), str(command.get("text", "")),
-                            command.get("response_url"))
+                            command.get("response_url"), trigger_id=command.get("trigger_id"))
 
     async def run_tips(self, what: str, actor: Actor, text: str, response_url: str | None,
-                       **extra: Any) -> None:
-        """`/tips <text>`: moderator subcommands first gather the facts the moderator rule needs."""
+                       trigger_id: str | None = None, **extra: Any) -> None:
+        """`/tips <text>`: moderator subcommands first gather the facts the moderator rule needs.
+
+        When the core answers `/tips add` or `/tips edit <id>` with a form, the modal opens instead.
+        """
         sub = SUBCOMMANDS.get(text.strip().partition(" ")[0].lower())
 
-        async def work() -> Reply:
-            who = actor
-            if sub is not None and sub.moderator:
-                try:
-                    who = await self.with_moderator_facts(actor)
-                except Exception:  # noqa: BLE001 - no facts means no moderator rights, never a crash
-                    log.exception("slack: moderator facts for %s failed", actor.user_id)
-            return await self.blocking(lambda: self.bot.tips_command(who, text))
+        async def work() -> Reply | None:
+            who = await self.moderator_facts(actor) if sub is not None and sub.moderator else actor
+            reply = await self.blocking(lambda: self.bot.tips_command(who, text))
+            form = forms.form_from_reply(reply) if trigger_id else None
+            if form is not None and await self.open_form(form, str(trigger_id), actor.channel_id) is None:
+                return None
+            return reply  # also what a member gets when the modal can't open: how to type the fields
 
         await self.answer(what, actor, response_url, work, **extra)
+
+    # -- the tip form (modal) ---------------------------------------------------------------
+    async def open_form(self, form: forms.Form, trigger_id: str, channel_id: str) -> Reply | None:
+        """views.open with the form; None when it opened, else a reply saying why not."""
+        episodes = await self.blocking(lambda: episode_choices(self.bot))
+        try:
+            await self.client.views_open(trigger_id=trigger_id,
+                                         view=form_view(form, Meta(form.target, channel_id), episodes))
+        except SlackApiError as exc:
+            error = exc.response.get("error") if isinstance(exc.response.data, dict) else exc.response.status_code
+            log.warning("slack: views.open failed: %s", error)
+            return Reply("error", "Couldn't open the form", "Slack didn't open the form in time. Please try "
+                         "again; nothing was changed.")
+        return None
+
+    async def submit_form(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any],
+                          view: dict[str, Any]) -> None:
+        """A submitted tip form: first submit previews, a second one with the same fields saves.
+
+        Answered in the acknowledgement itself (Slack shows `errors` under the inputs, or the
+        updated modal), so the checks run before `ack`; only the confirmation comes after.
+        """
+        meta = Meta.load(view.get("private_metadata"))
+        user = body.get("user") or {}
+        actor = Actor("slack", str(user.get("id", "")), meta.channel if meta else "",
+                      name=str(user.get("username") or user.get("name") or "")[:80])
+        values = read_values(view)
+        saving = meta is not None and bool(meta.digest) and meta.digest == forms.fingerprint(meta.target, values)
+        result: Result | None = None
+        with observe("slack", "form_save" if saving else "form_preview", user_id=actor.user_id,
+                     channel_id=actor.channel_id) as obs:
+            if meta is None:
+                obs.reply(FORM_EXPIRED)
+                await ack(response_action="update", view=notice_view(FORM_EXPIRED))
+                return
+            try:
+                who = await self.moderator_facts(actor)
+                step = forms.save if saving else forms.check
+                result = await self.blocking(lambda: step(self.bot, who, meta.target, values))
+                obs.reply(result.reply)
+                response = await self.form_response(result, meta, values, view, saving)
+            except Exception:  # noqa: BLE001 - the form shows the apology; nothing was saved
+                log.exception("slack: tip form failed")
+                obs.outcome = "error"
+                result, response = None, {"response_action": "errors", "errors": {"title": FORM_FAILED}}
+            await ack(**response)
+            if saving and result is not None and result.ok:
+                await self.confirm(actor, result.reply)
+
+    async def form_response(self, result: Result, meta: Meta, values: dict[str, str], view: dict[str, Any],
+                            saving: bool) -> dict[str, Any]:
+        """The view_submission answer for a checked or saved form."""
+        if result.reply.kind == "refused":
+            return {"response_action": "update", "view": notice_view(result.reply)}
+        if result.conflict:
+            current = await self.blocking(lambda: forms.current_values(self.bot, meta.target.tip_id))
+            return {"response_action": "errors", "errors": conflict_errors(result.reply, values, current)}
+        if result.problems or not result.ok:
+            problems = result.problems or {"": f"{result.reply.title}: {result.reply.text}"}
+            return {"response_action": "errors", "errors": errors(problems)}
+        if saving:
+            return {"response_action": "clear"}
+        title = str((view.get("title") or {}).get("text") or "Tip")
+        digest = forms.fingerprint(meta.target, values)
+        episodes = await self.blocking(lambda: episode_choices(self.bot))
+        form = forms.Form(meta.target, title, values)
+        return {"response_action": "update",
+                "view": form_view(form, Meta(meta.target, meta.channel, digest), episodes, preview=result.reply)}
+
+    async def confirm(self, actor: Actor, reply: Reply) -> None:
+        """The saved tip, shown only to the moderator where the form was opened (else in the app's DM)."""
+        message = render(reply)
+        try:
+            await self.client.chat_postEphemeral(channel=actor.channel_id, user=actor.user_id,
+                                                 text=message["text"], blocks=message["blocks"])
+            return
+        except SlackApiError as exc:
+            log.warning("slack: confirmation in %s failed (%s); sending it as a direct message",
+                        actor.channel_id, exc.response.get("error"))
+        try:
+            await self.client.chat_postMessage(channel=actor.user_id, text=message["text"], blocks=message["blocks"])
+        except SlackApiError as exc:
+            log.error("slack: could not confirm a saved tip to %s: %s", actor.user_id, exc.response.get("error"))
 
     # -- buttons -------------------------------------------------------------------------
     async def share(self, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -283,12 +387,24 @@ class Listeners:
 
 
     async def review(self, body: dict[str, Any], action: dict[str, Any]) -> None:
-        """Review-queue buttons: the same as typing `/tips review accept|reject|skip <n>`."""
+        """Review-queue buttons: Accept… opens the form prefilled from the candidate; Reject and
+        Skip are the same as typing `/tips review reject|skip <n>`."""
         verb = str(action["action_id"]).removeprefix("review_")
         item = str(action.get("value") or "")
-        text = f"review {verb} {item}" if item.isdigit() and len(item) <= 12 else "review"
-        await self.run_tips("review", self.action_actor(body), text, body.get("response_url"),
-                            replace_original=False)
+        valid = item.isdigit() and len(item) <= 12
+        actor = self.action_actor(body)
+        if verb == "accept" and valid:
+            async def work() -> Reply | None:
+                who = await self.moderator_facts(actor)
+                form = await self.blocking(lambda: forms.review_form(self.bot, who, int(item)))
+                if isinstance(form, Reply):
+                    return form
+                return await self.open_form(form, str(body.get("trigger_id") or ""), actor.channel_id)
+
+            await self.answer("review", actor, body.get("response_url"), work, replace_original=False)
+            return
+        text = f"review {verb} {item}" if valid else "review"
+        await self.run_tips("review", actor, text, body.get("response_url"), replace_original=False)
 
 
 class _TokenFromClient(logging.Filter):
@@ -343,4 +459,9 @@ def build_app(settings: Settings, bot: CareerBot, client: AsyncWebClient | None 
     for action_id in ("review_accept", "review_reject", "review_skip"):
         button(action_id, on.review)
     button(re.compile(r"^topic_\d+$"), on.topic)
+
+    @app.view(CALLBACK_ID)
+    async def tip_form(ack, body, view):  # noqa: ANN001
+        await on.submit_form(ack, body, view)
+
     return app

@@ -216,6 +216,27 @@ class FakeDiscord:
         data = {"custom_id": modal["custom_id"], "components": fill(modal["components"])}
         return self._interaction(5, data, member)
 
+    def submit_form(self, modal: dict[str, Any], values: dict[str, str] | None = None, *,
+                    member: dict[str, Any] | None = None) -> dict:
+        """A modal submitted as the member left it: each text input holds `values[custom_id]` when
+        given, else what it was prefilled with (its `value`), else nothing."""
+        values = values or {}
+
+        def fill(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            out = []
+            for c in components:
+                if c["type"] == 1:
+                    out.append({"type": 1, "components": fill(c["components"])})
+                elif c["type"] == 18:
+                    out.append({"type": 18, "component": fill([c["component"]])[0]})
+                elif c["type"] == 4:
+                    out.append({"type": 4, "custom_id": c["custom_id"],
+                                "value": values.get(c["custom_id"], c.get("value") or "")})
+            return out
+
+        data = {"custom_id": modal["custom_id"], "components": fill(modal["components"])}
+        return self._interaction(5, data, member)
+
     def guild_create(self, roles: dict[str, str]) -> dict[str, Any]:
         """A GUILD_CREATE with the given role ids -> names (so role names resolve from the cache)."""
         role_list = [{"id": GUILD_ID, "name": "@everyone", "permissions": "0", "position": 0, "color": 0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +15,7 @@ from bot.core.actors import ModeratorRules
 from bot.core.reply import Reply
 from bot.core.service import SUBCOMMANDS, CareerBot, subcommand
 from bot.settings import Settings, load_settings
-from tests.slack.fakes import FakeSlack, action_body, command_body, signed_headers
+from tests.slack.fakes import FakeSlack, action_body, command_body, signed_headers, submission_body
 
 SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test-token"
@@ -94,6 +95,12 @@ class SlackHttp:
                      response: str = "a1") -> tuple[int, str]:
         return await self.post(action_body(action_id, value, self.fake.response_url(response),
                                            user=user, channel=channel))
+
+    async def submit(self, view: dict[str, Any], values: dict[str, str] | None = None, *,
+                     user: str = "UMEMBER") -> tuple[int, dict[str, Any]]:
+        """Submit a modal (as opened or updated by the app); returns the status and bolt's JSON answer."""
+        status, text = await self.post(submission_body(view, values or {}, user=user))
+        return status, (json.loads(text) if text else {})
 
     async def reply(self, n: int = 1) -> dict[str, Any]:
         """The n-th message the app sent to a response_url (waits for it)."""

@@ -179,6 +179,13 @@ class FakeSlack:
             ts = f"{int(time.time())}.{next(self._ts):06d}"
             return {"ok": True, "channel": args.get("channel"), "ts": ts,
                     "message": {"text": args.get("text"), "ts": ts}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
+        if method == "views.open":
+            view = args.get("view")
+            if not isinstance(view, dict) or not args.get("trigger_id"):
+                return {"ok": False, "error": "invalid_arguments"}
+            return {"ok": True, "view": {**view, "id": f"V{next(self._ts):08d}", "state": {"values": {}}}}
         if method == "users.info":
             user = self.users.get(str(args.get("user")))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
@@ -274,6 +281,42 @@ def action_payload(action_id: str, value: str, response_url: str, *, user: str =
 def action_body(action_id: str, value: str, response_url: str, **who: Any) -> str:
     """An urlencoded interactivity body (`payload=<json>`), as Slack POSTs a button click."""
     return urlencode({"payload": json.dumps(action_payload(action_id, value, response_url, **who))})
+
+
+def submission_payload(view: dict[str, Any], values: dict[str, str], *, user: str = "UMEMBER",
+                       view_id: str = "V00000001") -> dict[str, Any]:
+    """A `view_submission` of `view` (a modal the app opened or updated) with `values` typed in.
+
+    Each input block gets the typed value (a static_select: the option whose value it is, or a
+    forged option when none is); inputs not in `values` keep their initial value, as in Slack.
+    """
+    state: dict[str, dict[str, Any]] = {}
+    for block in view.get("blocks", []):
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        if element["type"] == "static_select":
+            value = values.get(block["block_id"], (element.get("initial_option") or {}).get("value"))
+            option = next((o for o in element["options"] if o["value"] == value), None)
+            if option is None and value is not None:
+                option = {"text": {"type": "plain_text", "text": str(value)}, "value": value}
+            state[block["block_id"]] = {element["action_id"]: {"type": "static_select", "selected_option": option}}
+        else:
+            value = values.get(block["block_id"], element.get("initial_value"))
+            state[block["block_id"]] = {element["action_id"]: {"type": "plain_text_input", "value": value or None}}
+    submitted = {**view, "id": view_id, "team_id": "T0FAKE", "state": {"values": state}, "hash": "1700000000.abc",
+                 "root_view_id": view_id, "previous_view_id": None, "app_id": "AFAKE", "bot_id": "BBOT"}
+    return {
+        "type": "view_submission", "team": {"id": "T0FAKE", "domain": "fake"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0FAKE"},
+        "api_app_id": "AFAKE", "token": "legacy-verification-token", "trigger_id": "4.5.6",
+        "view": submitted, "response_urls": [], "is_enterprise_install": False,
+    }
+
+
+def submission_body(view: dict[str, Any], values: dict[str, str], **who: Any) -> str:
+    """An urlencoded `view_submission` body, as Slack POSTs a modal's submit."""
+    return urlencode({"payload": json.dumps(submission_payload(view, values, **who))})
 
 
 # -- reading what the app sent -------------------------------------------------------------------

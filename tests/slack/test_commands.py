@@ -329,8 +329,8 @@ async def test_review_buttons_act_for_moderators_only(slack_http, slack_bot):
     assert review.get(slack_bot.db, item).status == "skipped"
 
     await slack_http.action("review_accept", values["review_accept"], user="UMOD")
-    preview = await slack_http.reply(4)
-    assert "Preview" in joined(preview) and "title" in joined(preview)  # core's preview: what is still needed
+    [opened] = await slack_http.fake.wait_for("views.open")  # the tip form, prefilled (tests/slack/test_forms.py)
+    assert opened.args["view"]["callback_id"] == "tip_form"
     assert review.get(slack_bot.db, item).status == "skipped"
 
 
