@@ -43,7 +43,7 @@ class Context:
     def bot(self):  # noqa: ANN201
         if self._bot is None:
             from bot.app import open_bot
-            from bot.corpus.loader import ContentInvalid
+            from bot.corpus import ContentInvalid
             from bot.store.migrations import SchemaError
 
             try:

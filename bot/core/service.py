@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +37,14 @@ class Subcommand:
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {}
+SUBCOMMAND_MODULES = ("bot.core.moderation", "bot.core.subscriptions")
+
+
+def load_subcommands() -> None:
+    """Import the modules that register `/tips` subcommands; done on first use, so that
+    `careerbot ask` does not pay for moderation and scheduling imports."""
+    for name in SUBCOMMAND_MODULES:
+        importlib.import_module(name)
 
 
 def subcommand(name: str, usage: str, help: str, moderator: bool = False):  # noqa: A002
@@ -128,6 +137,7 @@ class CareerBot:
         return [s for (s,) in rows]
 
     def help(self) -> Reply:
+        load_subcommands()
         lines = [ASK_HELP, "", "/tips subcommands:"]
         lines += [
             f"• /tips {s.usage}: {s.help}" + (" (moderators)" if s.moderator else "") for s in SUBCOMMANDS.values()
@@ -171,6 +181,7 @@ class CareerBot:
             return self.topics()
         if name == "topic":
             return self.topic(rest) if rest.strip() else self.topics()
+        load_subcommands()
         sub = SUBCOMMANDS.get(name)
         if sub is None:
             return Reply("error", "Unknown command",

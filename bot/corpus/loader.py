@@ -8,17 +8,12 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from bot.corpus import ContentInvalid
 from bot.corpus.files import Content, tip_hash
 from bot.corpus.passages import make_passages
 from bot.corpus.validate import check_content
 from bot.models import Tip
 from bot.store import transaction
-
-
-class ContentInvalid(Exception):
-    def __init__(self, problems: list) -> None:
-        self.problems = problems
-        super().__init__(f"{len(problems)} problem(s) in content; run `careerbot content check`")
 
 
 @dataclass

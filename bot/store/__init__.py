@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -12,12 +13,37 @@ from bot.store.migrations import LATEST, migrate, version
 __all__ = ["LATEST", "open_db", "migrate", "transaction", "version"]
 
 
+class Connection(sqlite3.Connection):
+    """A connection shared by the event loop and worker threads.
+
+    Front ends run core calls on worker threads while the scheduler works on the loop, all on
+    this one connection. A statement from any thread waits while another thread is inside
+    `transaction()`, so it can never land in (or be rolled back with) someone else's transaction.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.lock = threading.RLock()
+
+    def execute(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        with self.lock:
+            return super().execute(*args, **kwargs)
+
+    def executemany(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        with self.lock:
+            return super().executemany(*args, **kwargs)
+
+    def executescript(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        with self.lock:
+            return super().executescript(*args, **kwargs)
+
+
 def open_db(path: str | Path = ":memory:", *, upgrade: bool = True) -> Database:
     """Open (creating if needed) the database and bring its schema up to date."""
     target = str(path)
     if target != ":memory:":
         Path(target).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(target, check_same_thread=False, timeout=10.0, isolation_level=None)
+    conn = sqlite3.connect(target, check_same_thread=False, timeout=10.0, isolation_level=None, factory=Connection)
     db = Database(conn)
     if target != ":memory:":
         db.execute("PRAGMA journal_mode=WAL")
@@ -33,15 +59,25 @@ class transaction:  # noqa: N801 - used as a context manager, reads like `with t
     """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error.
 
     The connection is in autocommit mode, so only statements run through `db.execute`
-    inside the block belong to it (sqlite-utils' write helpers commit on their own).
+    inside the block belong to it (sqlite-utils' write helpers commit on their own). The block
+    holds the connection's lock: keep it short and never `await` inside it.
     """
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
     def __enter__(self) -> Database:
-        self.db.execute("BEGIN IMMEDIATE")
+        self.lock = getattr(self.db.conn, "lock", None) or threading.RLock()
+        self.lock.acquire()  # other threads' statements wait until COMMIT or ROLLBACK
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self.lock.release()
+            raise
         return self.db
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        try:
+            self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            self.lock.release()
