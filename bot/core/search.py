@@ -106,8 +106,10 @@ class Searcher:
             return Answer(query=question or "", answered=False, note=note)
         known = self._weigh(units)
         tips = self._tips(units)
-        passages = self._passages(units)
-        results = self._select(tips, passages, k) if self.answers(units, tips, passages, known) else []
+        results = self._select(tips, [], k) if self.answers(units, tips, [], known) else []
+        if len(results) < k:  # the conversation only when the tips alone are not enough (or not sure)
+            passages = self._passages(units)
+            results = self._select(tips, passages, k) if self.answers(units, tips, passages, known) else []
         return Answer(query=question, answered=bool(results), results=results, note=note,
                       units=[u.key for u in units])
 

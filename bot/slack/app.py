@@ -33,7 +33,7 @@ from bot.core import forms
 from bot.core.actors import Actor
 from bot.core.moderation import Result, episode_choices
 from bot.core.reply import Reply
-from bot.core.service import SUBCOMMANDS, CareerBot
+from bot.core.service import SUBCOMMANDS, CareerBot, load_subcommands
 from bot.observability import observe
 from bot.settings import Settings
 from bot.slack.blocks import Message, decode_value, error_message, render
@@ -218,6 +218,7 @@ class Listeners:
 
         When the core answers `/tips add` or `/tips edit <id>` with a form, the modal opens instead.
         """
+        load_subcommands()  # registered lazily; needed here to know which ones are moderators'
         sub = SUBCOMMANDS.get(text.strip().partition(" ")[0].lower())
 
         async def work() -> Reply | None:
