@@ -3,14 +3,19 @@
 Adding a `/tips` subcommand is a few lines in `Tips`: declare the options, mark it
 `@moderator_only` if it changes things, and pass the words on with `tips_text(...)`; the
 core's subcommand registry (`bot.core.service.subcommand`) does the work and the wording.
+Where the core has typed functions (the daily-hack schedule, `bot.core.subscriptions`), the
+options go to them directly instead of being joined into text.
 """
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
+
 import discord
 from discord import app_commands
 
-from bot.core import forms
+from bot.core import forms, subscriptions
 from bot.discord.forms import open_form
 from bot.discord.replies import NotModerator, actor_from, answer
 
@@ -119,10 +124,76 @@ class Tips(app_commands.Group):
     async def review(self, interaction: discord.Interaction) -> None:
         await tips_text(interaction, "review")
 
+    # -- the daily career hack ---------------------------------------------------------------
+    @app_commands.command(description="Post a daily career hack in this channel (moderators)")
+    @app_commands.describe(time="Local time, 24 h: 09:00, 17:30 (or 9am)",
+                           timezone="IANA timezone, e.g. Europe/Berlin (start typing to pick one)",
+                           days="daily (default), weekdays, weekends, or days like mon,wed,fri",
+                           topics="Only tips on these topics, comma separated (start typing)")
+    @moderator_only
+    async def subscribe(self, interaction: discord.Interaction, time: str, timezone: str, days: str | None = None,
+                        topics: str | None = None) -> None:
+        await answer(interaction, lambda bot, actor: subscriptions.subscribe(bot, actor, time=time, timezone=timezone,
+                                                                             days=days, topics=topics), defer=True)
+
+    @subscribe.autocomplete("timezone")
+    async def timezone_choices(self, interaction: discord.Interaction,
+                               current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=z, value=z) for z in timezone_names(current)]
+
+    @subscribe.autocomplete("topics")
+    async def topics_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=t, value=t)
+                for t in topic_list_choices(interaction.client.careerbot, current)]
+
+    @app_commands.command(description="Stop the daily career hack in this channel (moderators)")
+    @moderator_only
+    async def unsubscribe(self, interaction: discord.Interaction) -> None:
+        await answer(interaction, subscriptions.unsubscribe, defer=True)
+
+    @app_commands.command(description="Pause the daily career hack in this channel, keeping its settings "
+                                      "(moderators)")
+    @moderator_only
+    async def pause(self, interaction: discord.Interaction) -> None:
+        await answer(interaction, subscriptions.pause, defer=True)
+
+    @app_commands.command(description="Resume the paused daily career hack in this channel (moderators)")
+    @moderator_only
+    async def resume(self, interaction: discord.Interaction) -> None:
+        await answer(interaction, subscriptions.resume, defer=True)
+
+    @app_commands.command(description="This channel's daily career hack: settings and next post time")
+    async def schedule(self, interaction: discord.Interaction) -> None:
+        await answer(interaction, subscriptions.schedule)
+
     @app_commands.command(description="Usage and feedback statistics (moderators)")
     @moderator_only
     async def stats(self, interaction: discord.Interaction) -> None:
         await tips_text(interaction, "stats")
+
+
+@functools.cache
+def _timezones() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def timezone_names(current: str, limit: int = 25) -> list[str]:
+    """IANA names starting with what was typed (any case), then those containing it (`berlin`)."""
+    typed = (current or "").strip().lower()
+    starts = [z for z in _timezones() if z.lower().startswith(typed)]
+    if len(starts) >= limit:
+        return starts[:limit]
+    contains = [z for z in _timezones() if typed in z.lower() and z not in starts]
+    return (starts + contains)[:limit]
+
+
+def topic_list_choices(bot, current: str, limit: int = 25) -> list[str]:  # noqa: ANN001 - a CareerBot
+    """Complete the last topic of a comma-separated list (`mentors,inter` → `mentors,interviews`)."""
+    done, _, last = (current or "").rpartition(",")
+    head = f"{done}," if done else ""
+    chosen = {t.strip().lower() for t in done.split(",")}
+    return [head + name for name in bot.topic_names(last.strip()) if name not in chosen
+            and len(head + name) <= 100][:limit]
 
 
 def add_commands(tree: app_commands.CommandTree) -> None:
