@@ -155,24 +155,31 @@ class Searcher:
         return got / (sum(u.weight for u in units) or 1.0)
 
     def _tips(self, units: list[Unit]) -> list[Card]:
-        """Candidates from the expanded query, scored by what was typed plus a share of the expansions.
+        """Candidates scored by the words typed plus a share of the expansions, in one FTS5 query.
 
         Expansions (synonyms, topic terms) find the right tips when the member's words differ from
         ours; counting them in full would let a pile of synonyms outweigh the words actually typed.
+        bm25() sums over every phrase of the query, so repeating the typed words k times weighs
+        them k-fold: `expanded OR typed × (1/EXPANSION_SHARE)` scores, up to a constant factor,
+        typed + EXPANSION_SHARE × expanded (the expanded query already holds the typed words once).
         """
         weights = ", ".join(str(w) for w in TIP_WEIGHTS.values())
-        sql = f"""SELECT t.n, bm25(tips_fts, {weights}) FROM tips_fts JOIN tips t ON t.n = tips_fts.rowid
-                  WHERE tips_fts MATCH ? AND t.status = 'active' ORDER BY 2 LIMIT {CANDIDATES * 2}"""
-        expanded = dict(self.db.execute(sql, [" OR ".join(unit_expression(u) for u in units)]).fetchall())
-        typed_words = {w for u in units for w in words(u.key) if w not in STOPWORDS}
-        typed = dict(self.db.execute(sql, [" OR ".join(fts_phrase(w) for w in typed_words)]).fetchall())
-        scores = {n: -typed.get(n, 0.0) + EXPANSION_SHARE * -expanded.get(n, 0.0) for n in expanded | typed}
-        best = sorted(scores, key=scores.get, reverse=True)[:CANDIDATES]
+        typed_words = sorted({w for u in units for w in words(u.key) if w not in STOPWORDS})
+        typed = " OR ".join(fts_phrase(w) for w in typed_words)
+        expanded = [unit_expression(u) for u in units]
+        match = " OR ".join(expanded + [typed] * round(1 / EXPANSION_SHARE) if typed else expanded)
+        ranked = self.db.execute(
+            f"SELECT rowid, rank FROM tips_fts WHERE tips_fts MATCH ? AND rank MATCH 'bm25({weights})' "
+            f"ORDER BY rank LIMIT {CANDIDATES * 2}",
+            [match],
+        ).fetchall()
+        scores = {n: -rank * EXPANSION_SHARE for n, rank in ranked}  # back to typed + share × expanded
+        best = list(scores)
         if not best:
             return []
         rows = self.db.execute(
             f"""SELECT n, id, title, tip, quote, speaker, source, start, "end", topics, questions, context FROM tips
-                WHERE n IN ({", ".join("?" * len(best))})""",
+                WHERE status = 'active' AND n IN ({", ".join("?" * len(best))})""",
             best,
         ).fetchall()
         cards = []
@@ -183,18 +190,23 @@ class Searcher:
             card = Card(tid, "tip", title, tip, quote, speaker, episode, source, start, end,
                         moment_url(url, start), score=scores[n], topics=topic_list)
             card.coverage = self._coverage(units, searchable, topic_list)  # type: ignore[attr-defined]
-            card.typed = -typed.get(n, 0.0)  # type: ignore[attr-defined]
             cards.append(card)
-        return sorted(cards, key=lambda c: c.score, reverse=True)
+        return sorted(cards, key=lambda c: c.score, reverse=True)[:CANDIDATES]
 
     def _passages(self, units: list[Unit]) -> list[Card]:
         match = " OR ".join(unit_expression(Unit(u.key, u.phrases)) for u in units)
-        rows = self.db.execute(
-            f"""SELECT p.id, p.source, p.start, p."end", p.text, bm25(passages_fts) AS rank
-                FROM passages_fts JOIN passages p ON p.id = passages_fts.rowid
-                WHERE passages_fts MATCH ? ORDER BY rank LIMIT {CANDIDATES}""",
+        ranked = self.db.execute(
+            f"SELECT rowid, rank FROM passages_fts WHERE passages_fts MATCH ? ORDER BY rank LIMIT {CANDIDATES}",
             [match],
         ).fetchall()
+        if not ranked:
+            return []
+        rank_of = dict(ranked)
+        found = self.db.execute(
+            f'SELECT id, source, start, "end", text FROM passages WHERE id IN ({", ".join("?" * len(ranked))})',
+            list(rank_of),
+        ).fetchall()
+        rows = sorted(((*row, rank_of[row[0]]) for row in found), key=lambda r: r[-1])
         cards = []
         for pid, source, start, end, text, rank in rows:
             episode, url, speaker = self.episode(source)
