@@ -104,11 +104,15 @@ class CareerBot:
     def more(self, query: str, shown: list[str], actor: Actor | None = None) -> Reply:
         return self.ask(query, actor, k=3, exclude=tuple(shown))
 
-    def topics(self) -> Reply:
-        rows = self.db.execute(
+    def _topic_counts(self) -> list[tuple[str, str, int]]:
+        """(slug, label, active tips) for every topic, most tips first."""
+        return self.db.execute(
             "SELECT slug, label, (SELECT count(*) FROM tips WHERE status = 'active' "
             "AND (' ' || tips.topics || ' ') LIKE '% ' || topics.slug || ' %') AS n FROM topics ORDER BY n DESC, slug"
         ).fetchall()
+
+    def topics(self) -> Reply:
+        rows = self._topic_counts()
         lines = [f"• {slug} — {label} ({n} tip{'s' if n != 1 else ''})" for slug, label, n in rows if n]
         return Reply("topics", "Topics", "\n".join(lines) + "\n\nBrowse one with /tips topic <name>.",
                      data={"topics": [(slug, label, n) for slug, label, n in rows]})
@@ -130,11 +134,7 @@ class CareerBot:
         return [s for (s,) in self.db.execute("SELECT slug FROM topics ORDER BY slug") if prefix in s][:25]
 
     def topic_suggestions(self, limit: int = 6) -> list[str]:
-        rows = self.db.execute(
-            "SELECT slug FROM topics ORDER BY (SELECT count(*) FROM tips WHERE status = 'active' "
-            "AND (' ' || tips.topics || ' ') LIKE '% ' || topics.slug || ' %') DESC, slug LIMIT ?", [limit]
-        )
-        return [s for (s,) in rows]
+        return [slug for slug, _, _ in self._topic_counts()[:limit]]
 
     def help(self) -> Reply:
         load_subcommands()

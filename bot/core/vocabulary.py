@@ -118,6 +118,3 @@ class Vocabulary:
         for unit in units:
             merged.setdefault(unit.key, unit)
         return list(merged.values())
-
-    def suggestions(self, limit: int = 6) -> list[str]:
-        return list(self.topics)[:limit]

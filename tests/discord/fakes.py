@@ -20,6 +20,7 @@ import itertools
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -201,26 +202,18 @@ class FakeDiscord:
 
     def submit(self, modal: dict[str, Any], value: str, *, member: dict[str, Any] | None = None) -> dict:
         """A modal submitted with `value` typed into its text inputs (`modal` is the type-9 callback data)."""
-
-        def fill(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
-            out = []
-            for c in components:
-                if c["type"] == 1:
-                    out.append({"type": 1, "components": fill(c["components"])})
-                elif c["type"] == 18:
-                    out.append({"type": 18, "component": fill([c["component"]])[0]})
-                elif c["type"] == 4:
-                    out.append({"type": 4, "custom_id": c["custom_id"], "value": value})
-            return out
-
-        data = {"custom_id": modal["custom_id"], "components": fill(modal["components"])}
-        return self._interaction(5, data, member)
+        return self._submitted(modal, lambda _: value, member)
 
     def submit_form(self, modal: dict[str, Any], values: dict[str, str] | None = None, *,
                     member: dict[str, Any] | None = None) -> dict:
         """A modal submitted as the member left it: each text input holds `values[custom_id]` when
         given, else what it was prefilled with (its `value`), else nothing."""
         values = values or {}
+        return self._submitted(modal, lambda c: values.get(c["custom_id"], c.get("value") or ""), member)
+
+    def _submitted(self, modal: dict[str, Any], value_of: Callable[[dict[str, Any]], str],
+                   member: dict[str, Any] | None) -> dict:
+        """The MODAL_SUBMIT payload for `modal`, each text input holding `value_of(input)`."""
 
         def fill(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
             out = []
@@ -230,8 +223,7 @@ class FakeDiscord:
                 elif c["type"] == 18:
                     out.append({"type": 18, "component": fill([c["component"]])[0]})
                 elif c["type"] == 4:
-                    out.append({"type": 4, "custom_id": c["custom_id"],
-                                "value": values.get(c["custom_id"], c.get("value") or "")})
+                    out.append({"type": 4, "custom_id": c["custom_id"], "value": value_of(c)})
             return out
 
         data = {"custom_id": modal["custom_id"], "components": fill(modal["components"])}
