@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -43,20 +44,44 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def latency(db_path: Path, asked: list[str], rounds: int) -> dict[str, float]:
-    db = open_db(db_path)
-    searcher = Searcher(db)
-    for q in asked:  # warm the page cache and the vocabulary
-        searcher.ask(q)
-    times = []
-    for _ in range(rounds):
-        for q in asked:
-            start = time.perf_counter()
-            searcher.ask(q)
-            times.append((time.perf_counter() - start) * 1000)
-    db.conn.close()
+def timed(searcher: Searcher, question: str) -> float:
+    start = time.perf_counter()
+    searcher.ask(question)
+    return (time.perf_counter() - start) * 1000
+
+
+def figures(times: list[float]) -> dict[str, float]:
     return {"n": len(times), "p50_ms": round(statistics.median(times), 2), "p99_ms": round(percentile(times, 99), 2),
             "max_ms": round(max(times), 2)}
+
+
+def latency(db_path: Path, asked: list[str], rounds: int) -> tuple[dict[str, float], dict[str, float]]:
+    """Latency of each question's first ask on a fresh searcher (nothing cached), then of repeated asks."""
+    db = open_db(db_path)
+    searcher = Searcher(db)
+    first = [timed(searcher, q) for q in asked]
+    times = []
+    for _ in range(rounds):
+        times += [timed(searcher, q) for q in asked]
+    db.conn.close()
+    return figures(first), figures(times)
+
+
+def quality_at_scale(db_path: Path) -> list[tuple[float, float, float, float]]:
+    """The quality sets' figures on the synthetic corpus, each copy's source mapped back to its transcript.
+
+    Copies of one tip rank together, so hit@3 is about hit@1 here; it shows whether the right
+    tip still comes first among 500 times as many.
+    """
+    sys.path.insert(0, str(ROOT / "eval"))
+    import calibrate
+
+    db = open_db(db_path)
+    try:
+        return [calibrate.measure(db, json.loads(p.read_text()), lambda s: re.sub(r"^syn\d+_", "", s))
+                for p in calibrate.SETS if p.exists()]
+    finally:
+        db.conn.close()
 
 
 def synthetic_content(target: Path, episodes: int) -> None:
@@ -105,7 +130,8 @@ def main() -> None:
         db = open_db(bundled)
         load_content(db, read_content(ROOT / "content"))
         db.conn.close()
-        print("bundled corpus, in-process ask:", latency(bundled, asked, args.rounds), flush=True)
+        first, repeated = latency(bundled, asked, args.rounds)
+        print("bundled corpus, in-process ask, first time:", first, "repeated:", repeated, flush=True)
         print("bundled corpus, `careerbot ask` process wall:", process_wall(bundled), flush=True)
 
         content = tmp_path / "synthetic"
@@ -120,7 +146,10 @@ def main() -> None:
         size = sum(p.stat().st_size for p in tmp_path.glob("synthetic.db*"))
         print(f"synthetic corpus: {args.episodes} episodes, {len(report.added)} tips, "
               f"loaded (read + check + load) in {seconds:.1f} s, database {size / 1e6:.1f} MB", flush=True)
-        print("synthetic corpus, in-process ask:", latency(big, asked, max(1, args.rounds // 5)), flush=True)
+        first, repeated = latency(big, asked, max(1, args.rounds // 5))
+        print("synthetic corpus, in-process ask, first time:", first, "repeated:", repeated, flush=True)
+        print("synthetic corpus, (hit@1, hit@3, answered, abstained) independent, dev:", quality_at_scale(big),
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -23,16 +23,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
-from aiohttp import web  # noqa: E402
 
 from bot.core.actors import ModeratorRules  # noqa: E402
 from bot.core.service import CareerBot  # noqa: E402
 from bot.corpus.files import read_content  # noqa: E402
 from bot.corpus.loader import load_content  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
-from bot.slack.frontend import SlackFrontend  # noqa: E402
 from bot.store import open_db  # noqa: E402
-from tests.slack.fakes import FakeSlack, command_body, signed_headers  # noqa: E402
+from tests.slack.fakes import FakeSlack, command_body, serve_slack, signed_headers  # noqa: E402
 
 SECRET = "bench-signing-secret-0123456789"
 QUESTIONS = [
@@ -66,14 +64,7 @@ async def main(n: int) -> None:
     db = open_db(":memory:")
     load_content(db, read_content(ROOT / "content"))
     bot = CareerBot(db, rules=ModeratorRules.from_settings(settings))
-    web_app = web.Application()
-    frontend = SlackFrontend(settings, bot, web_app)
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    await frontend.start()
-    url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/slack/events"  # type: ignore[union-attr]
+    frontend, runner, url = await serve_slack(settings, bot)
 
     acks: list[float] = []
     sent_at: dict[str, float] = {}

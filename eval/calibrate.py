@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,12 +26,13 @@ score = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(score)
 
 
-def measure(db, data: dict) -> tuple[float, float, float, float]:
+def measure(db, data: dict, original: Callable[[str], str] = str) -> tuple[float, float, float, float]:
+    """(hit@1, hit@3, answered, abstained); `original` maps a result's source to the transcript it copies."""
     searcher = search.Searcher(db)
     sources = {k: v for k, v in data.items() if isinstance(v, str) and len(k) == 1}
     hit1 = hit3 = answered = 0
     for item in data["on_topic"]:
-        results = [c.contract() for c in searcher.ask(item["q"]).results]
+        results = [c.contract() | {"source": original(c.source)} for c in searcher.ask(item["q"]).results]
         answered += bool(results)
         rank = next((i + 1 for i, r in enumerate(results[:3])
                      if any(score.matches(r, span, sources) for span in item["hits"])), None)

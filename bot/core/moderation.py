@@ -634,7 +634,6 @@ def add_transcript(bot: CareerBot, actor: Actor, path: Path, meta: Mapping[str, 
         for dest in written:
             dest.unlink(missing_ok=True)
         raise
-    bot.searcher.forget_episodes()
     text = (f"Added {stem} ({fmt}): {len(cues)} captions, {passages} passages, searchable now. "
             f"{candidates} candidate tip{'s' if candidates != 1 else ''} queued for review "
             f"(/tips review or careerbot content review). Wrote {target.relative_to(content_dir)} and "

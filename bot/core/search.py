@@ -30,6 +30,8 @@ SHORT = 3  # a question of at most this many units is answered when one tip cove
 RELATIVE = 0.3  # a further result must score at least this share of the best one
 CANDIDATES = 12
 OVERLAP = 0.5  # two results sharing more than half of the shorter span are the same moment
+COMMON = 0.5  # a part of the query found in more than this share of a table's rows is left out of its ranking
+SEARCHED = ("tips", "passages")
 
 
 @dataclass
@@ -66,22 +68,33 @@ class Searcher:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._generation: int | None = None
         self._vocab: Vocabulary | None = None
-        self._vocab_key: tuple | None = None
         self._episodes: dict[str, tuple[str, str | None, str]] = {}
+        self._rows: dict[str, int] = {}
+        self._counts: dict[tuple[str, str], int] = {}
         self._stem_sets: dict[int, frozenset[str]] = {}
 
     # -- content caches ------------------------------------------------------------------
+    def _refresh(self) -> None:
+        """Forget what was cached once the content changed (triggers bump the generation, see migrations)."""
+        generation = self.db.execute("SELECT n FROM generation WHERE id = 1").fetchone()[0]
+        if generation != self._generation:
+            self._generation, self._vocab = generation, None
+            self._episodes.clear()
+            self._counts.clear()
+            self._rows = dict(zip(SEARCHED, self.db.execute(
+                "SELECT (SELECT count(*) FROM tips), (SELECT count(*) FROM passages)").fetchone(), strict=True))
+
     def vocabulary(self) -> Vocabulary:
-        key = self.db.execute(
-            "SELECT (SELECT group_concat(slug || terms) FROM topics), (SELECT group_concat(terms) FROM synonyms)"
-        ).fetchone()
-        if self._vocab is None or key != self._vocab_key:
-            self._vocab, self._vocab_key = Vocabulary.from_db(self.db), key
+        self._refresh()
+        if self._vocab is None:
+            self._vocab = Vocabulary.from_db(self.db)
         return self._vocab
 
     def episode(self, source: str) -> tuple[str, str | None, str]:
-        """(title, url, guest) of an episode, cached until `forget_episodes`."""
+        """(title, url, guest) of an episode."""
+        self._refresh()
         if source not in self._episodes:
             row = self.db.execute("SELECT title, url, guest FROM episodes WHERE id = ?", [source]).fetchone()
             if row is None:
@@ -89,8 +102,18 @@ class Searcher:
             self._episodes[source] = (row[0], row[1], row[2])
         return self._episodes[source]
 
-    def forget_episodes(self) -> None:
-        self._episodes.clear()
+    def _count(self, table: str, expression: str) -> int:
+        """How many rows of `table` match, counted up to just past COMMON of them (cached)."""
+        key = (table, expression)
+        if key not in self._counts:
+            if len(self._counts) > 100_000:
+                self._counts.clear()
+            cap = int(COMMON * self._rows[table]) + 1
+            self._counts[key] = self.db.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {table}_fts WHERE {table}_fts MATCH ? LIMIT ?)",
+                [expression, cap],
+            ).fetchone()[0]
+        return self._counts[key]
 
     # -- the answer ------------------------------------------------------------------------
     def ask(self, question: str, k: int = 3, topic: str | None = None) -> Answer:
@@ -114,25 +137,27 @@ class Searcher:
                       units=[u.key for u in units])
 
     def _weigh(self, units: list[Unit]) -> float:
-        """Weigh units by rarity among the tips; return the share of units the corpus knows at all.
+        """Count each unit's rows, weigh units by rarity among the tips; return the share the corpus knows.
 
         A unit found in no tip counts as much as the rarest one. A unit found nowhere, not even
         in the conversations, is most likely what an off-topic question is really about.
         """
-        total = self.db.execute("SELECT count(*) FROM tips WHERE status = 'active'").fetchone()[0] or 1
+        total = self._rows["tips"] or 1
         ceiling = math.log(1 + (total + 0.5) / 0.5)
-        known = 0
         for unit in units:
-            expression = unit_expression(unit)
-            df = self.db.execute("SELECT count(*) FROM tips_fts WHERE tips_fts MATCH ?", [expression]).fetchone()[0]
-            unit.weight = math.log(1 + (total - df + 0.5) / (df + 0.5)) if df else ceiling
-            known += bool(df or unit.topics) or bool(
-                self.db.execute(
-                    "SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? LIMIT 1",
-                    [unit_expression(Unit(unit.key, unit.phrases))],
-                ).fetchone()
-            )
-        return known / len(units)
+            unit.df = self._count("tips", unit_expression(unit))
+            unit.passage_df = self._count("passages", unit_expression(Unit(unit.key, unit.phrases)))
+            unit.weight = math.log(1 + (total - unit.df + 0.5) / (unit.df + 0.5)) if unit.df else ceiling
+        return sum(bool(u.df or u.topics or u.passage_df) for u in units) / len(units)
+
+    def _weighty(self, parts: list[tuple[str, int]], table: str) -> list[str]:
+        """The parts (FTS5 expression, rows it matches) worth a place in a ranked query of `table`.
+
+        bm25() gives a phrase found in more than half the rows no weight (its idf is clamped), yet
+        FTS5 would still score every row it matches: such parts cost the most and change nothing.
+        """
+        limit = COMMON * self._rows[table]
+        return [expression for expression, df in parts if 0 < df <= limit]
 
     def _stem_set(self, text: str) -> frozenset[str]:
         """Stems of a tip's or passage's text, cached: the same texts come back question after question."""
@@ -163,15 +188,17 @@ class Searcher:
         them k-fold: `expanded OR typed × (1/EXPANSION_SHARE)` scores, up to a constant factor,
         typed + EXPANSION_SHARE × expanded (the expanded query already holds the typed words once).
         """
+        typed = dict.fromkeys(w for u in units for w in words(u.key) if w not in STOPWORDS)
+        parts = [(unit_expression(u), u.df) for u in units]
+        parts += [(fts_phrase(w), self._count("tips", fts_phrase(w))) for w in typed] * round(1 / EXPANSION_SHARE)
+        weighty = self._weighty(parts, "tips")
+        if not weighty:
+            return []
         weights = ", ".join(str(w) for w in TIP_WEIGHTS.values())
-        typed_words = sorted({w for u in units for w in words(u.key) if w not in STOPWORDS})
-        typed = " OR ".join(fts_phrase(w) for w in typed_words)
-        expanded = [unit_expression(u) for u in units]
-        match = " OR ".join(expanded + [typed] * round(1 / EXPANSION_SHARE) if typed else expanded)
         ranked = self.db.execute(
             f"SELECT rowid, rank FROM tips_fts WHERE tips_fts MATCH ? AND rank MATCH 'bm25({weights})' "
             f"ORDER BY rank LIMIT {CANDIDATES * 2}",
-            [match],
+            [" OR ".join(weighty)],
         ).fetchall()
         scores = {n: -rank * EXPANSION_SHARE for n, rank in ranked}  # back to typed + share × expanded
         best = list(scores)
@@ -194,10 +221,12 @@ class Searcher:
         return sorted(cards, key=lambda c: c.score, reverse=True)[:CANDIDATES]
 
     def _passages(self, units: list[Unit]) -> list[Card]:
-        match = " OR ".join(unit_expression(Unit(u.key, u.phrases)) for u in units)
+        weighty = self._weighty([(unit_expression(Unit(u.key, u.phrases)), u.passage_df) for u in units], "passages")
+        if not weighty:
+            return []
         ranked = self.db.execute(
             f"SELECT rowid, rank FROM passages_fts WHERE passages_fts MATCH ? ORDER BY rank LIMIT {CANDIDATES}",
-            [match],
+            [" OR ".join(weighty)],
         ).fetchall()
         if not ranked:
             return []

@@ -47,7 +47,9 @@ class Unit:
     key: str
     phrases: list[str]
     topics: list[str] = field(default_factory=list)
-    weight: float = 1.0
+    weight: float = 1.0  # rarity among the tips, set by the searcher
+    df: int = 0  # tips matching it, set by the searcher
+    passage_df: int = 0  # passages matching it, set by the searcher
 
     @functools.cached_property
     def match_stems(self) -> list[tuple[str, ...]]:

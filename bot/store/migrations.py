@@ -169,7 +169,33 @@ def _v1_initial(db: Database) -> None:
             db[table].enable_fts(columns, fts_version="FTS5", create_triggers=True, tokenize="porter")
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1_initial]
+SEARCHED_TABLES = ("tips", "passages", "episodes", "topics", "synonyms")
+
+
+def _v2_generation(db: Database) -> None:
+    """A counter bumped by every change to what search reads, so searchers can cache safely.
+
+    Document frequencies, the vocabulary and episode titles are cached per generation; triggers
+    (not callers) bump it, so a change from any path or process is seen by the next question.
+    """
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS generation (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            n INTEGER NOT NULL
+        );
+        INSERT OR IGNORE INTO generation (id, n) VALUES (1, 0);
+        """
+    )
+    for table in SEARCHED_TABLES:
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_generation_{event.lower()} AFTER {event} ON {table} "
+                "BEGIN UPDATE generation SET n = n + 1 WHERE id = 1; END"
+            )
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1_initial, _v2_generation]
 LATEST = len(MIGRATIONS)
 
 

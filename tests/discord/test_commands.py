@@ -31,7 +31,6 @@ async def test_ask_answers_with_ephemeral_cited_embeds_and_buttons(fake_discord,
 
 async def test_ask_links_the_timestamp_to_the_moment_when_the_episode_has_a_url(fake_discord, interact, bot):
     bot.db.execute("UPDATE episodes SET url = 'https://www.youtube.com/watch?v=abc123'")
-    bot.searcher.forget_episodes()
     [call] = await interact(fake_discord.command("ask", question="how do I find a mentor?"))
     card = bot.ask("how do I find a mentor?").cards[0]
     embed = call.sent["embeds"][0]

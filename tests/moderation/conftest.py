@@ -33,22 +33,25 @@ def discord_member():
     return Actor("discord", "43", "900", roles=frozenset({"members"}))
 
 
+# Form fields for a tip the curated files don't have; the quote is in the transcript at 14:31-14:50.
+NEW_TIP = {
+    "title": "Interview others to beat impostor syndrome",
+    "tip": "Run mock interviews for other people: seeing them struggle too makes your own impostor "
+           "syndrome fade.",
+    "quote": "it also helps when you see others struggle and you realize that your imposter syndrome will "
+             "actually disappear when you start to interview others",
+    "speaker": "",
+    "episode": SOURCE,
+    "span": "14:31-14:50",
+    "topics": "impostor-syndrome interviews",
+    "questions": "how do I get over impostor syndrome?\nshould I do mock interviews for others?\n"
+                 "does interviewing people help my confidence?",
+}
+
+
 @pytest.fixture
 def new_tip():
-    """Form fields for a tip the curated files don't have; the quote is in the transcript at 14:31-14:50."""
-    return {
-        "title": "Interview others to beat impostor syndrome",
-        "tip": "Run mock interviews for other people: seeing them struggle too makes your own impostor "
-               "syndrome fade.",
-        "quote": "it also helps when you see others struggle and you realize that your imposter syndrome will "
-                 "actually disappear when you start to interview others",
-        "speaker": "",
-        "episode": SOURCE,
-        "span": "14:31-14:50",
-        "topics": "impostor-syndrome interviews",
-        "questions": "how do I get over impostor syndrome?\nshould I do mock interviews for others?\n"
-                     "does interviewing people help my confidence?",
-    }
+    return dict(NEW_TIP)
 
 
 ADVICE = [

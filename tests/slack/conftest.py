@@ -9,13 +9,19 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from bot.core.actors import ModeratorRules
 from bot.core.reply import Reply
 from bot.core.service import SUBCOMMANDS, CareerBot, subcommand
 from bot.settings import Settings, load_settings
-from tests.slack.fakes import FakeSlack, action_body, command_body, signed_headers, submission_body
+from tests.slack.fakes import (
+    FakeSlack,
+    action_body,
+    command_body,
+    serve_slack,
+    signed_headers,
+    submission_body,
+)
 
 SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test-token"
@@ -106,20 +112,6 @@ class SlackHttp:
         """The n-th message the app sent to a response_url (waits for it)."""
         calls = await self.fake.wait_for("response", n)
         return calls[n - 1].args
-
-
-async def serve_slack(settings: Settings, bot: CareerBot):
-    from bot.slack.frontend import SlackFrontend
-
-    web_app = web.Application()
-    frontend = SlackFrontend(settings, bot, web_app)
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    await frontend.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return frontend, runner, f"http://127.0.0.1:{port}/slack/events"
 
 
 @pytest.fixture

@@ -24,6 +24,9 @@ from urllib.parse import urlencode
 from aiohttp import WSMsgType, web
 from slack_sdk.signature import SignatureVerifier
 
+from bot.core.service import CareerBot
+from bot.settings import Settings
+
 RESPONSE = "response"  # the `method` recorded for POSTs to a response_url
 
 
@@ -345,3 +348,18 @@ def buttons(message: dict[str, Any]) -> dict[str, str]:
         for block in message.get("blocks", []) if block.get("type") == "actions"
         for element in block["elements"]
     }
+
+
+async def serve_slack(settings: Settings, bot: CareerBot) -> tuple[Any, web.AppRunner, str]:
+    """careerbot's Slack front end served over HTTP on 127.0.0.1; (frontend, runner, events URL)."""
+    from bot.slack.frontend import SlackFrontend
+
+    web_app = web.Application()
+    frontend = SlackFrontend(settings, bot, web_app)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    await frontend.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return frontend, runner, f"http://127.0.0.1:{port}/slack/events"

@@ -46,7 +46,6 @@ async def test_ask_acks_then_answers_privately_with_cited_cards(slack_http, slac
 
 async def test_ask_links_the_moment_when_the_episode_has_a_url(slack_http, slack_bot):
     slack_bot.db.execute("UPDATE episodes SET url = 'https://www.youtube.com/watch?v=abc123'")
-    slack_bot.searcher.forget_episodes()
     card = slack_bot.ask(MENTOR).cards[0]
     await slack_http.command("/ask", MENTOR)
     text = joined(await slack_http.reply())

@@ -13,24 +13,11 @@ from bot.core.moderation import FORM
 from bot.corpus import review
 from bot.corpus.export import stamp
 from bot.slack.modals import Meta
+from tests.moderation.conftest import NEW_TIP
 from tests.slack.fakes import buttons, message_texts
 
 SOURCE = "000_7a926d4821475fb3"
 TIP = "choose-a-supportive-social-circle"
-NEW_TIP = {
-    "title": "Interview others to beat impostor syndrome",
-    "tip": "Run mock interviews for other people: seeing them struggle too makes your own impostor syndrome fade.",
-    "quote": "it also helps when you see others struggle and you realize that your imposter syndrome will "
-             "actually disappear when you start to interview others",
-    "speaker": "",
-    "episode": SOURCE,
-    "span": "14:31-14:50",
-    "topics": "impostor-syndrome interviews",
-    "questions": "how do I get over impostor syndrome?\nshould I do mock interviews for others?\n"
-                 "does interviewing people help my confidence?",
-}
-
-
 def joined(message: dict) -> str:
     return "\n".join(message_texts(message))
 
