@@ -31,7 +31,6 @@ RELATIVE = 0.3  # a further result must score at least this share of the best on
 CANDIDATES = 12
 OVERLAP = 0.5  # two results sharing more than half of the shorter span are the same moment
 COMMON = 0.5  # a part of the query found in more than this share of a table's rows is left out of its ranking
-SEARCHED = ("tips", "passages")
 
 
 @dataclass
@@ -51,9 +50,10 @@ def fts_phrase(text: str) -> str:
 
 
 def unit_expression(unit: Unit) -> str:
+    """One unit as FTS5 syntax; a lone phrase stays bare, so it shares its count with the typed word."""
     parts = [fts_phrase(p) for p in unit.phrases if p.strip()]
     parts += [f"topics : {fts_phrase(t.replace('-', ' '))}" for t in unit.topics]
-    return "(" + " OR ".join(parts) + ")"
+    return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
 
 
 def overlaps(a: Card, b: Card) -> bool:
@@ -83,8 +83,9 @@ class Searcher:
             self._generation, self._vocab = generation, None
             self._episodes.clear()
             self._counts.clear()
-            self._rows = dict(zip(SEARCHED, self.db.execute(
-                "SELECT (SELECT count(*) FROM tips), (SELECT count(*) FROM passages)").fetchone(), strict=True))
+            tips, passages = self.db.execute(
+                "SELECT (SELECT count(*) FROM tips), (SELECT count(*) FROM passages)").fetchone()
+            self._rows = {"tips": tips, "passages": passages}
 
     def vocabulary(self) -> Vocabulary:
         self._refresh()
@@ -95,6 +96,10 @@ class Searcher:
     def episode(self, source: str) -> tuple[str, str | None, str]:
         """(title, url, guest) of an episode."""
         self._refresh()
+        return self._episode(source)
+
+    def _episode(self, source: str) -> tuple[str, str | None, str]:
+        """`episode` within a question, whose start has already refreshed the caches."""
         if source not in self._episodes:
             row = self.db.execute("SELECT title, url, guest FROM episodes WHERE id = ?", [source]).fetchone()
             if row is None:
@@ -213,7 +218,7 @@ class Searcher:
         for n, tid, title, tip, quote, speaker, source, start, end, topics, questions, context in rows:
             topic_list = topics.split()
             searchable = " ".join([title, tip, quote, questions, topics.replace("-", " "), context])
-            episode, url, _ = self.episode(source)
+            episode, url, _ = self._episode(source)
             card = Card(tid, "tip", title, tip, quote, speaker, episode, source, start, end,
                         moment_url(url, start), score=scores[n], topics=topic_list)
             card.coverage = self._coverage(units, searchable, topic_list)  # type: ignore[attr-defined]
@@ -238,7 +243,7 @@ class Searcher:
         rows = sorted(((*row, rank_of[row[0]]) for row in found), key=lambda r: r[-1])
         cards = []
         for pid, source, start, end, text, rank in rows:
-            episode, url, speaker = self.episode(source)
+            episode, url, speaker = self._episode(source)
             card = Card(f"passage-{pid}", "passage", f"From the conversation with {speaker}", "", _excerpt(text),
                         speaker, episode, source, start, end, moment_url(url, start), score=-rank)
             card.coverage = self._coverage(units, text)  # type: ignore[attr-defined]
@@ -281,12 +286,13 @@ class Searcher:
         return self._cards("WHERE status = 'active' ORDER BY source, start", [])
 
     def _cards(self, where: str, params: list) -> list[Card]:
+        self._refresh()
         rows = self.db.execute(
             f'SELECT id, title, tip, quote, speaker, source, start, "end", topics FROM tips {where}', params
         ).fetchall()
         cards = []
         for tid, title, tip, quote, speaker, source, start, end, topics in rows:
-            episode, url, _ = self.episode(source)
+            episode, url, _ = self._episode(source)
             cards.append(Card(tid, "tip", title, tip, quote, speaker, episode, source, start, end,
                               moment_url(url, start), topics=topics.split()))
         return cards
