@@ -153,6 +153,18 @@ def test_words_in_most_tips_are_left_out_of_ranking_but_still_counted(bot):
     assert searcher.ask("career data work time star format").results[0].id == searcher.ask("star format").results[0].id
 
 
+def test_a_tip_whose_example_question_fits_outranks_a_louder_match(bot, monkeypatch):
+    """"Mentoring platforms" has more matching words; the Kaggle tip has the question actually asked."""
+    import bot.core.search as search
+
+    question = "should I get experience on kaggle or on a volunteer project platform?"
+    monkeypatch.setattr(search, "FIT", 0.0)
+    assert bot.searcher.ask(question).results[0].id == "mentoring-platforms-mentoring-club-mentorcruise"
+    monkeypatch.undo()
+    best = bot.searcher.ask(question).results[0]
+    assert best.id == "what-kaggle-teaches" and best.fit > 0.5
+
+
 def test_answer_contract_fields(bot):
     data = bot.searcher.ask("how do I deal with impostor syndrome").contract()
     assert set(data) == {"query", "answered", "results"}

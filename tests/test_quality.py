@@ -15,6 +15,7 @@ from .conftest import ROOT
 
 DEV = ROOT.parent / "shared" / "eval" / "dev-questions.json"
 HOLDOUT = ROOT / "eval" / "holdout-questions.json"
+FRESH = ROOT / "eval" / "fresh-questions.json"
 SCORER = ROOT.parent / "shared" / "eval" / "score.py"
 
 pytestmark = pytest.mark.skipif(not SCORER.exists(), reason="../shared/eval is not beside the checkout")
@@ -40,3 +41,9 @@ def test_independent_set_does_not_regress(db):
     # floors a little under the figures in docs/quality.md: a regression, not noise, trips them
     assert got["hit@3"] >= 0.85 and got["hit@1"] >= 0.7, got
     assert got["answered"] >= 0.9 and got["abstained"] >= 0.8, got
+
+
+def test_fresh_set_does_not_regress(db):
+    got = figures(db, FRESH)
+    assert got["hit@3"] >= 0.93 and got["hit@1"] >= 0.75, got
+    assert got["answered"] >= 0.95 and got["abstained"] >= 0.8, got

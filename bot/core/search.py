@@ -1,6 +1,7 @@
 """Answering a question: BM25 (SQLite FTS5) over curated tips, transcript passages as a fallback.
 
-Ranking uses FTS5's bm25() with per-field weights. Whether to answer at all is decided by
+Ranking uses FTS5's bm25() with per-field weights, then favours the tips one of whose example questions
+says what the member asked (their *fit*). Whether to answer at all is decided by
 *coverage*: the share of the question's meaning (its units, weighted by rarity) that the best
 result actually contains. Off-topic questions leave their key words uncovered and get no
 citations. The thresholds are calibrated in docs/quality.md.
@@ -27,6 +28,8 @@ COVERAGE_BASE = 0.5
 PASSAGE_SHARE = 0.25
 ANSWER_AT = 12
 SHORT = 3  # a question of at most this many units is answered when one tip covers all of it
+FIT = 2.0  # ranking: a tip whose own example question covers the member's question counts up to 1 + FIT times
+TOPIC_FIT = 0.5  # in that fit, a unit matched only through the tip's topics counts this much (topics are shared)
 RELATIVE = 0.3  # a further result must score at least this share of the best one
 CANDIDATES = 12
 OVERLAP = 0.5  # two results sharing more than half of the shorter span are the same moment
@@ -174,14 +177,15 @@ class Searcher:
             found = self._stem_sets[key] = frozenset(stems(text))
         return found
 
-    def _coverage(self, units: list[Unit], text: str, topics: list[str] = ()) -> float:
+    def _coverage(self, units: list[Unit], text: str, topics: list[str] = (), topic_share: float = 1.0) -> float:
+        """The share of the question's weight that `text` (or, at `topic_share`, its `topics`) contains."""
         have = self._stem_set(text)
-        got = sum(
-            u.weight
-            for u in units
-            if any(all(s in have for s in phrase) for phrase in u.match_stems if phrase)
-            or set(u.topics) & set(topics)
-        )
+        got = 0.0
+        for u in units:
+            if any(all(s in have for s in phrase) for phrase in u.match_stems if phrase):
+                got += u.weight
+            elif set(u.topics) & set(topics):
+                got += topic_share * u.weight
         return got / (sum(u.weight for u in units) or 1.0)
 
     def _tips(self, units: list[Unit]) -> list[Card]:
@@ -222,8 +226,10 @@ class Searcher:
             card = Card(tid, "tip", title, tip, quote, speaker, episode, source, start, end,
                         moment_url(url, start), score=scores[n], topics=topic_list)
             card.coverage = self._coverage(units, searchable, topic_list)  # type: ignore[attr-defined]
+            card.fit = max(self._coverage(units, q, topic_list, TOPIC_FIT)  # type: ignore[attr-defined]
+                           for q in questions.split("\n"))
             cards.append(card)
-        return sorted(cards, key=lambda c: c.score, reverse=True)[:CANDIDATES]
+        return sorted(cards, key=lambda c: c.score * (1 + FIT * c.fit), reverse=True)[:CANDIDATES]  # type: ignore[attr-defined]
 
     def _passages(self, units: list[Unit]) -> list[Card]:
         weighty = self._weighty([(unit_expression(Unit(u.key, u.phrases)), u.passage_df) for u in units], "passages")
@@ -253,7 +259,7 @@ class Searcher:
     @staticmethod
     def confidence(tips: list[Card], passages: list[Card], known: float) -> float:
         """How sure we are that the corpus answers the question at all (see docs/quality.md)."""
-        tip = tips[0].score * (COVERAGE_BASE + tips[0].coverage) if tips else 0.0  # type: ignore[attr-defined]
+        tip = max((c.score * (COVERAGE_BASE + c.coverage) for c in tips), default=0.0)  # type: ignore[attr-defined]
         return (tip + PASSAGE_SHARE * (passages[0].score if passages else 0.0)) * known
 
     def answers(self, units: list[Unit], tips: list[Card], passages: list[Card], known: float) -> bool:
@@ -268,7 +274,7 @@ class Searcher:
         for pool in (tips, passages):
             if not pool:
                 continue
-            best = pool[0].score
+            best = max(card.score for card in pool)
             for card in pool:
                 if len(chosen) >= k:
                     return chosen

@@ -17,9 +17,25 @@ from sqlite_utils import Database
 
 WORD = re.compile(r"[^\W_]+")
 
-STOPWORDS = frozenset(
-    ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "aren", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "cannot", "could", "couldn", "did", "didn", "do", "does", "doesn", "doing", "don", "down", "during", "each", "few", "for", "from", "further", "had", "hadn", "has", "hasn", "have", "haven", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "isn", "it", "its", "itself", "just", "ll", "me", "might", "more", "most", "must", "mustn", "my", "myself", "needn", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "ought", "our", "ours", "ourselves", "out", "over", "own", "re", "same", "shan", "she", "should", "shouldn", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "ve", "very", "was", "wasn", "we", "were", "weren", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "won", "would", "wouldn", "you", "your", "yours", "yourself", "yourselves", "s", "t", "d", "m", "o", "y", "im", "ive", "id", "youre", "dont", "cant", "wont", "isnt", "doesnt", "didnt", "whats", "hows", "thats", "also", "anyone", "anybody", "someone", "somebody", "something", "anything", "really", "actually", "please", "thanks", "thank", "hi", "hello", "hey", "get", "got", "getting", "go", "going", "gonna", "want", "wanna", "like", "know", "tell", "say", "said", "think", "way", "thing", "things", "lot", "lots", "much", "many", "one", "ones", "people", "person", "guys", "kind", "sort", "bit", "even", "still", "ever", "every", "us", "let", "make", "makes", "made", "best", "good", "better", "yes", "yeah", "ok", "okay", "well", "would", "could", "maybe", "sure", "right", "tip", "tips", "advice", "advise", "suggestion", "suggestions", "recommendation", "recommendations", "idea", "ideas", "question", "questions", "help", "helpful", "guys", "anyone", "somebody", "genuinely", "honestly", "basically"]
-)
+# Words that carry no topic, grouped by why. Apostrophes are dropped before matching, so
+# contractions appear as "wasnt", "youd"; chat shorthand ("ppl", "tbh") is as empty as its long form.
+_FUNCTION_WORDS = """a about above after again against all also am an and any are as at be because been before being below
+between both but by can cannot could did do does doing down during each few for from further had has have having he her
+here hers herself him himself his how i if in into is it its itself just let me might more most must my myself no nor not
+now of off on once only or other ought our ours ourselves out over own same she should so some such than that the their
+theirs them themselves then there these they this those through to too under until up us very was we were what when where
+which while who whom why will with would you your yours yourself yourselves"""
+_CONTRACTIONS = """aren couldn didn doesn don hadn hasn haven isn mustn needn shan shouldn wasn weren won wouldn ll re ve s t d
+m o y im ive id ill youre youve youll youd hes shes itll weve theyre theyve theyll theyd thats theres heres whats hows whos
+wheres whens whys lets dont cant wont isnt arent wasnt werent doesnt didnt hasnt havent hadnt wouldnt shouldnt couldnt
+mustnt neednt shant aint"""
+_CHAT = """hi hello hey thanks thank please pls plz lol tbh imo imho btw idk ok okay yes yeah well maybe sure right really
+actually genuinely honestly basically anyone anybody someone somebody something anything guys ppl people person vs versus
+etc gonna wanna gotta kinda sorta"""
+_FRAMING = """get got getting go going want like know tell say said think way thing things lot lots much many one ones kind
+sort bit even still ever every make makes made best good better tip tips advice advise suggestion suggestions
+recommendation recommendations idea ideas question questions help helpful"""
+STOPWORDS = frozenset(" ".join([_FUNCTION_WORDS, _CONTRACTIONS, _CHAT, _FRAMING]).split())
 
 
 def words(text: str) -> list[str]:

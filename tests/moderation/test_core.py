@@ -40,7 +40,7 @@ def test_add_tip_is_live_at_once_and_audited(bot, mod, new_tip):
     assert saved["origin"] == "moderator" and saved["file_hash"] is None and saved["updated_by"] == "slack:UMOD"
     assert saved["speaker"] == "Tatiana Gabruseva"  # empty speaker: the episode's guest
     assert (saved["start"], saved["end"]) == (871.0, 890.0)
-    assert answer_ids(bot, "does interviewing others help with impostor syndrome?")[0] == result.tip_id
+    assert answer_ids(bot, "does interviewing people help my confidence?")[0] == result.tip_id
     change = m.history(bot, result.tip_id)[0]
     assert (change.id, change.actor, change.platform, change.action) == (result.change_id, "slack:UMOD", "slack",
                                                                            "add")
