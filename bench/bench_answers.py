@@ -148,7 +148,7 @@ def main() -> None:
               f"loaded (read + check + load) in {seconds:.1f} s, database {size / 1e6:.1f} MB", flush=True)
         first, repeated = latency(big, asked, max(1, args.rounds // 5))
         print("synthetic corpus, in-process ask, first time:", first, "repeated:", repeated, flush=True)
-        print("synthetic corpus, (hit@1, hit@3, answered, abstained) independent, dev:", quality_at_scale(big),
+        print("synthetic corpus, (hit@1, hit@3, answered, abstained) independent, fresh, dev:", quality_at_scale(big),
               flush=True)
 
 

@@ -182,9 +182,9 @@ class Searcher:
         have = self._stem_set(text)
         got = 0.0
         for u in units:
-            if any(all(s in have for s in phrase) for phrase in u.match_stems if phrase):
+            if not u.any_stems.isdisjoint(have) and any(phrase <= have for phrase in u.match_stems):
                 got += u.weight
-            elif set(u.topics) & set(topics):
+            elif topics and not u.topic_set.isdisjoint(topics):
                 got += topic_share * u.weight
         return got / (sum(u.weight for u in units) or 1.0)
 

@@ -68,8 +68,18 @@ class Unit:
     passage_df: int = 0  # passages matching it, set by the searcher
 
     @functools.cached_property
-    def match_stems(self) -> list[tuple[str, ...]]:
-        return [tuple(stems(p)) for p in self.phrases]
+    def match_stems(self) -> list[frozenset[str]]:
+        """Each phrase's stems, for coverage (which asks only whether a text has them all)."""
+        return [frozenset(stems(p)) for p in self.phrases if stems(p)]
+
+    @functools.cached_property
+    def topic_set(self) -> frozenset[str]:
+        return frozenset(self.topics)
+
+    @functools.cached_property
+    def any_stems(self) -> frozenset[str]:
+        """Every stem of every phrase: a text with none of them cannot contain the unit."""
+        return frozenset().union(*self.match_stems)
 
 
 @dataclass
