@@ -188,8 +188,8 @@ class Searcher:
                 got += topic_share * u.weight
         return got / (sum(u.weight for u in units) or 1.0)
 
-    def _tips(self, units: list[Unit]) -> list[Card]:
-        """Candidates scored by the words typed plus a share of the expansions, in one FTS5 query.
+    def tip_query(self, units: list[Unit]) -> str:
+        """The FTS5 expression that ranks the tips for weighed units ("" when nothing is worth ranking).
 
         Expansions (synonyms, topic terms) find the right tips when the member's words differ from
         ours; counting them in full would let a pile of synonyms outweigh the words actually typed.
@@ -200,14 +200,18 @@ class Searcher:
         typed = dict.fromkeys(w for u in units for w in words(u.key) if w not in STOPWORDS)
         parts = [(unit_expression(u), u.df) for u in units]
         parts += [(fts_phrase(w), self._count("tips", fts_phrase(w))) for w in typed] * round(1 / EXPANSION_SHARE)
-        weighty = self._weighty(parts, "tips")
-        if not weighty:
+        return " OR ".join(self._weighty(parts, "tips"))
+
+    def _tips(self, units: list[Unit]) -> list[Card]:
+        """Candidates in one ranked FTS5 query (see `tip_query`), then ordered by their fit."""
+        expression = self.tip_query(units)
+        if not expression:
             return []
         weights = ", ".join(str(w) for w in TIP_WEIGHTS.values())
         ranked = self.db.execute(
             f"SELECT rowid, rank FROM tips_fts WHERE tips_fts MATCH ? AND rank MATCH 'bm25({weights})' "
             f"ORDER BY rank LIMIT {CANDIDATES * 2}",
-            [" OR ".join(weighty)],
+            [expression],
         ).fetchall()
         scores = {n: -rank * EXPANSION_SHARE for n, rank in ranked}  # back to typed + share × expanded
         best = list(scores)
