@@ -56,3 +56,22 @@ def bot(db, rules):
 @pytest.fixture
 def member():
     return Actor("slack", "UMEMBER", "C1")
+
+
+# The local fake platforms, for every test package (imported lazily: most tests need neither).
+@pytest.fixture
+async def fake_slack():
+    from tests.slack.fakes import FakeSlack
+
+    fake = await FakeSlack().start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def fake_discord():
+    from tests.discord.fakes import FakeDiscord
+
+    fake = await FakeDiscord().start()
+    yield fake
+    await fake.stop()

@@ -70,7 +70,7 @@ class Unit:
     @functools.cached_property
     def match_stems(self) -> list[frozenset[str]]:
         """Each phrase's stems, for coverage (which asks only whether a text has them all)."""
-        return [frozenset(stems(p)) for p in self.phrases if stems(p)]
+        return [found for found in (frozenset(stems(p)) for p in self.phrases) if found]
 
     @functools.cached_property
     def topic_set(self) -> frozenset[str]:

@@ -9,7 +9,7 @@ import pytest
 from bot.corpus.loader import load_content
 from bot.settings import load_settings
 from bot.store import open_db
-from tests.discord.fakes import TOKEN, FakeDiscord
+from tests.discord.fakes import TOKEN
 
 
 @pytest.fixture(scope="session")
@@ -31,13 +31,6 @@ def db(loaded_db, tmp_path):
     database = open_db(path)
     yield database
     database.conn.close()
-
-
-@pytest.fixture
-async def fake_discord():
-    fake = await FakeDiscord().start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ client (`client._connection.parse_interaction_create`, or `dispatch` over the ga
 what the client posted from `calls` / `replies` (`Call.sent`, `Call.custom_ids`, `Call.message`).
 
 Other test packages reuse it: `from tests.discord.fakes import FakeDiscord`, and the fixtures with
-`from tests.discord.conftest import discord_client, discord_settings, fake_discord  # noqa: F401`.
+`from tests.discord.conftest import discord_client, discord_settings  # noqa: F401` (`fake_discord`
+itself is in tests/conftest.py).
 """
 
 from __future__ import annotations

@@ -9,10 +9,10 @@ import pytest
 
 from bot.core import forms
 from bot.core.actors import Actor
-from tests.discord.conftest import discord_client, discord_settings, fake_discord, interact  # noqa: F401
+from tests.discord.conftest import discord_client, discord_settings, interact  # noqa: F401
 from tests.discord.fakes import MANAGE_GUILD
 from tests.discord.helpers import footers, text_of
-from tests.slack.conftest import fake_slack, slack_http, slack_settings  # noqa: F401
+from tests.slack.conftest import slack_http, slack_settings  # noqa: F401
 from tests.slack.fakes import message_texts
 
 TIP = "choose-a-supportive-social-circle"

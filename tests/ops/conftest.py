@@ -161,24 +161,6 @@ async def serve_proc(tmp_path):
             await proc.proc.wait()
 
 
-@pytest.fixture
-async def fake_slack():
-    from tests.slack.fakes import FakeSlack
-
-    fake = await FakeSlack().start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
-async def fake_discord():
-    from tests.discord.fakes import FakeDiscord
-
-    fake = await FakeDiscord().start()
-    yield fake
-    await fake.stop()
-
-
 SLACK_SECRET = "ops-test-signing-secret-0123"
 
 

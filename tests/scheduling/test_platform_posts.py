@@ -13,10 +13,10 @@ from bot.discord.poster import DiscordPoster
 from bot.scheduler import DailyScheduler
 from bot.slack.app import web_client
 from bot.slack.poster import SlackPoster
-from tests.discord.conftest import discord_client, discord_settings, fake_discord  # noqa: F401 - fixtures
+from tests.discord.conftest import discord_client, discord_settings  # noqa: F401 - fixtures
 from tests.discord.fakes import CHANNEL_ID
 from tests.discord.helpers import assert_no_pings, footers, text_of
-from tests.slack.conftest import fake_slack, slack_bot, slack_http, slack_settings  # noqa: F401 - fixtures
+from tests.slack.conftest import slack_bot, slack_http, slack_settings  # noqa: F401 - fixtures
 from tests.slack.fakes import buttons, message_texts
 
 from .conftest import FAST, Sleeps, utc

@@ -45,13 +45,6 @@ def slack_settings_for(fake: FakeSlack, **overrides: Any) -> Settings:
 
 
 @pytest.fixture
-async def fake_slack():
-    fake = await FakeSlack().start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 def slack_settings(fake_slack):
     return slack_settings_for(fake_slack)
 
