@@ -152,7 +152,7 @@ def test_words_in_most_tips_are_left_out_of_ranking_but_still_counted(bot):
     units = [Unit("star format", ["star format"]), Unit("zzz", ["zzz"])]
     searcher._weigh(units)
     assert units[0].df > 0 and units[1].df == 0
-    assert searcher._weighty([("common", total), ("rare", 3), ("absent", 0)], "tips") == ["rare"]
+    assert searcher._weighty([(["common"], total), (["rare", "rarer"], 3), (["absent"], 0)], "tips") == ["rare", "rarer"]
     assert searcher.ask("career data work time star format").results[0].id == searcher.ask("star format").results[0].id
 
 

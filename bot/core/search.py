@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from bot.core.ranking import PhraseScores
 from bot.core.reply import Card, moment_url
 from bot.core.vocabulary import STOPWORDS, Unit, Vocabulary, stems, words
 
@@ -52,10 +53,15 @@ def fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def unit_phrases(unit: Unit) -> list[str]:
+    """One unit's FTS5 phrases: its words and synonyms anywhere, its topics in the topics field."""
+    parts = [fts_phrase(p) for p in unit.phrases if p.strip()]
+    return parts + [f"topics : {fts_phrase(t.replace('-', ' '))}" for t in unit.topics]
+
+
 def unit_expression(unit: Unit) -> str:
     """One unit as FTS5 syntax; a lone phrase stays bare, so it shares its count with the typed word."""
-    parts = [fts_phrase(p) for p in unit.phrases if p.strip()]
-    parts += [f"topics : {fts_phrase(t.replace('-', ' '))}" for t in unit.topics]
+    parts = unit_phrases(unit)
     return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
 
 
@@ -77,6 +83,7 @@ class Searcher:
         self._rows: dict[str, int] = {}
         self._counts: dict[tuple[str, str], int] = {}
         self._stem_sets: dict[int, frozenset[str]] = {}
+        self._ranked = {"tips": PhraseScores(db, "tips", list(TIP_WEIGHTS.values())), "passages": PhraseScores(db, "passages")}
 
     # -- content caches ------------------------------------------------------------------
     def _refresh(self) -> None:
@@ -86,6 +93,8 @@ class Searcher:
             self._generation, self._vocab = generation, None
             self._episodes.clear()
             self._counts.clear()
+            for scores in self._ranked.values():
+                scores.clear()
             tips, passages = self.db.execute(
                 "SELECT (SELECT count(*) FROM tips), (SELECT count(*) FROM passages)").fetchone()
             self._rows = {"tips": tips, "passages": passages}
@@ -158,14 +167,14 @@ class Searcher:
             unit.weight = math.log(1 + (total - unit.df + 0.5) / (unit.df + 0.5)) if unit.df else ceiling
         return sum(bool(u.df or u.topics or u.passage_df) for u in units) / len(units)
 
-    def _weighty(self, parts: list[tuple[str, int]], table: str) -> list[str]:
-        """The parts (FTS5 expression, rows it matches) worth a place in a ranked query of `table`.
+    def _weighty(self, parts: list[tuple[list[str], int]], table: str) -> list[str]:
+        """The phrases worth a place in a ranked query of `table`, from parts (their phrases, rows they match).
 
-        bm25() gives a phrase found in more than half the rows no weight (its idf is clamped), yet
-        FTS5 would still score every row it matches: such parts cost the most and change nothing.
+        bm25() gives a part found in more than half the rows no weight (its idf is clamped), yet
+        ranking would still score every row it matches: such parts cost the most and change nothing.
         """
         limit = COMMON * self._rows[table]
-        return [expression for expression, df in parts if 0 < df <= limit]
+        return [phrase for phrases, df in parts if 0 < df <= limit for phrase in phrases]
 
     def _stem_set(self, text: str) -> frozenset[str]:
         """Stems of a tip's or passage's text, cached: the same texts come back question after question."""
@@ -188,8 +197,8 @@ class Searcher:
                 got += topic_share * u.weight
         return got / (sum(u.weight for u in units) or 1.0)
 
-    def tip_query(self, units: list[Unit]) -> str:
-        """The FTS5 expression that ranks the tips for weighed units ("" when nothing is worth ranking).
+    def tip_phrases(self, units: list[Unit]) -> list[str]:
+        """The FTS5 phrases that rank the tips for weighed units, repeated to weigh them ([] when none is worth it).
 
         Expansions (synonyms, topic terms) find the right tips when the member's words differ from
         ours; counting them in full would let a pile of synonyms outweigh the words actually typed.
@@ -198,22 +207,18 @@ class Searcher:
         typed + EXPANSION_SHARE × expanded (the expanded query already holds the typed words once).
         """
         typed = dict.fromkeys(w for u in units for w in words(u.key) if w not in STOPWORDS)
-        parts = [(unit_expression(u), u.df) for u in units]
-        parts += [(fts_phrase(w), self._count("tips", fts_phrase(w))) for w in typed] * round(1 / EXPANSION_SHARE)
-        return " OR ".join(self._weighty(parts, "tips"))
+        parts = [(unit_phrases(u), u.df) for u in units]
+        parts += [([fts_phrase(w)], self._count("tips", fts_phrase(w))) for w in typed] * round(1 / EXPANSION_SHARE)
+        return self._weighty(parts, "tips")
+
+    def tip_query(self, units: list[Unit]) -> str:
+        """`tip_phrases` as one FTS5 expression: FTS5's bm25() of it gives the scores `_tips` ranks by."""
+        return " OR ".join(self.tip_phrases(units))
 
     def _tips(self, units: list[Unit]) -> list[Card]:
-        """Candidates in one ranked FTS5 query (see `tip_query`), then ordered by their fit."""
-        expression = self.tip_query(units)
-        if not expression:
-            return []
-        weights = ", ".join(str(w) for w in TIP_WEIGHTS.values())
-        ranked = self.db.execute(
-            f"SELECT rowid, rank FROM tips_fts WHERE tips_fts MATCH ? AND rank MATCH 'bm25({weights})' "
-            f"ORDER BY rank LIMIT {CANDIDATES * 2}",
-            [expression],
-        ).fetchall()
-        scores = {n: -rank * EXPANSION_SHARE for n, rank in ranked}  # back to typed + share × expanded
+        """Candidates by bm25 (see `tip_phrases` and bot/core/ranking.py), then ordered by their fit."""
+        ranked = self._ranked["tips"].top(self.tip_phrases(units), CANDIDATES * 2)
+        scores = {n: score * EXPANSION_SHARE for n, score in ranked}  # back to typed + share × expanded
         best = list(scores)
         if not best:
             return []
@@ -236,26 +241,20 @@ class Searcher:
         return sorted(cards, key=lambda c: c.score * (1 + FIT * c.fit), reverse=True)[:CANDIDATES]  # type: ignore[attr-defined]
 
     def _passages(self, units: list[Unit]) -> list[Card]:
-        weighty = self._weighty([(unit_expression(Unit(u.key, u.phrases)), u.passage_df) for u in units], "passages")
-        if not weighty:
-            return []
-        ranked = self.db.execute(
-            f"SELECT rowid, rank FROM passages_fts WHERE passages_fts MATCH ? ORDER BY rank LIMIT {CANDIDATES}",
-            [" OR ".join(weighty)],
-        ).fetchall()
+        phrases = self._weighty([(unit_phrases(Unit(u.key, u.phrases)), u.passage_df) for u in units], "passages")
+        ranked = self._ranked["passages"].top(phrases, CANDIDATES)
         if not ranked:
             return []
-        rank_of = dict(ranked)
+        score_of = dict(ranked)
         found = self.db.execute(
             f'SELECT id, source, start, "end", text FROM passages WHERE id IN ({", ".join("?" * len(ranked))})',
-            list(rank_of),
+            list(score_of),
         ).fetchall()
-        rows = sorted(((*row, rank_of[row[0]]) for row in found), key=lambda r: r[-1])
         cards = []
-        for pid, source, start, end, text, rank in rows:
+        for pid, source, start, end, text in sorted(found, key=lambda row: (-score_of[row[0]], row[0])):
             episode, url, speaker = self._episode(source)
             card = Card(f"passage-{pid}", "passage", f"From the conversation with {speaker}", "", _excerpt(text),
-                        speaker, episode, source, start, end, moment_url(url, start), score=-rank)
+                        speaker, episode, source, start, end, moment_url(url, start), score=score_of[pid])
             card.coverage = self._coverage(units, text)  # type: ignore[attr-defined]
             cards.append(card)
         return cards

@@ -1,0 +1,94 @@
+"""Ranking from cached per-phrase scores gives FTS5 bm25()'s own scores and order, and follows content changes."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.ranking import PhraseScores
+from bot.core.search import TIP_WEIGHTS, Searcher, Unit, unit_phrases
+from bot.store import open_db
+
+QUESTIONS = [
+    "how do I pick the right mentor for my specific goal, like a promotion vs. landing a job?",
+    "How do people find time to study ML when they have young kids",
+    "what is the STAR format",
+    "kaggle",
+    "how do I stop feeling like a fraud?",
+    "is 40 too old to switch careers into machine learning",
+    "which communities would you recommend to find unpaid mentors?",
+]
+TIPS_BM25 = f"bm25({', '.join(str(w) for w in TIP_WEIGHTS.values())})"
+
+
+def fts5_top(db, table: str, phrases: list[str], limit: int, bm25: str | None = None) -> list[tuple[int, float]]:
+    """What FTS5 itself returns for the whole query, best first, with bm25() negated into a score."""
+    rank = f"AND rank MATCH '{bm25}'" if bm25 else ""
+    return db.execute(
+        f"SELECT rowid, -rank FROM {table}_fts WHERE {table}_fts MATCH ? {rank} ORDER BY rank LIMIT {limit}",
+        [" OR ".join(phrases)],
+    ).fetchall()
+
+
+def assert_same_ranking(mine: list[tuple[int, float]], theirs: list[tuple[int, float]]) -> None:
+    assert len(mine) == len(theirs) > 0
+    for (row, score), (their_row, their_score) in zip(mine, theirs, strict=True):
+        assert score == pytest.approx(their_score, rel=1e-12)
+        assert row == their_row or score == pytest.approx(dict(theirs).get(row, -1.0), rel=1e-12)  # an exact tie
+
+
+def weighed(searcher: Searcher, question: str) -> list[Unit]:
+    units = searcher.vocabulary().units(question)
+    searcher._weigh(units)
+    return units
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_tips_rank_exactly_as_fts5_bm25_of_the_whole_query(bot, question):
+    """Synonyms, `topics :` filters, phrases of several words and the typed words' repetition all included."""
+    searcher = bot.searcher
+    phrases = searcher.tip_phrases(weighed(searcher, question))
+    assert len(phrases) > len(set(phrases))  # the typed words are repeated, so the repetition is checked too
+    mine = PhraseScores(bot.db, "tips", list(TIP_WEIGHTS.values())).top(phrases, 24)
+    assert_same_ranking(mine, fts5_top(bot.db, "tips", phrases, 24, TIPS_BM25))
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_passages_rank_exactly_as_fts5_bm25_of_the_whole_query(bot, question):
+    searcher = bot.searcher
+    units = weighed(searcher, question)
+    phrases = searcher._weighty([(unit_phrases(Unit(u.key, u.phrases)), u.passage_df) for u in units], "passages")
+    mine = PhraseScores(bot.db, "passages").top(phrases, 12)
+    assert_same_ranking(mine, fts5_top(bot.db, "passages", phrases, 12))
+
+
+def test_a_small_budget_forgets_phrases_but_still_ranks_the_same(bot):
+    searcher = bot.searcher
+    phrases = searcher.tip_phrases(weighed(searcher, QUESTIONS[0]))
+    roomy = PhraseScores(bot.db, "tips", list(TIP_WEIGHTS.values()))
+    tight = PhraseScores(bot.db, "tips", list(TIP_WEIGHTS.values()), budget=20)
+    assert tight.top(phrases, 24) == roomy.top(phrases, 24)
+    assert tight._held <= 20 < roomy._held
+
+
+def test_no_phrase_or_no_match_ranks_nothing(bot):
+    scores = PhraseScores(bot.db, "tips", list(TIP_WEIGHTS.values()))
+    assert scores.top([], 5) == []
+    assert scores.top(['"zorblaxian"'], 5) == []
+
+
+def test_a_tip_added_by_another_connection_is_ranked_by_a_searcher_with_cached_phrase_scores(db_file):
+    """Phrase scores are kept per content generation: a new tip must reach the next question."""
+    reader, writer = open_db(db_file), open_db(db_file)
+    searcher = Searcher(reader)
+    question = "what is the STAR format"
+    before = [c.id for c in searcher.ask(question).results]
+    assert searcher._ranked["tips"]._held > 0
+    writer.execute(
+        "INSERT INTO tips (id, title, tip, quote, speaker, source, start, \"end\", topics, questions) "
+        "SELECT 'star-format-in-short', 'The STAR format in short', 'Situation, task, action, result: the STAR "
+        "format.', quote, speaker, source, start, \"end\", 'interviews', 'what is the STAR format' FROM tips LIMIT 1")
+    writer.conn.commit()
+    after = [c.id for c in searcher.ask(question).results]
+    assert "star-format-in-short" not in before and "star-format-in-short" in after
+    reader.conn.close()
+    writer.conn.close()
