@@ -1,8 +1,9 @@
 """Where an answer's time goes at 1,000 episodes: what SQLite FTS5 itself costs for one question.
 
 Times, on the synthetic corpus of bench_answers.py, the FTS5 queries behind one question: counting
-the rows a word matches, ranking them with bm25(), the searcher's own ranked tips query, and the
-same question's typed words alone (the least any lexical ranking over these rows must do).
+the rows a word matches, ranking them with bm25(), the searcher's tips query as one bm25() query,
+the same question's typed words alone; then the same ranking as the searcher does it, from
+per-phrase scores (bot/core/ranking.py): cold (each phrase asked of FTS5) and warm (kept).
 Run:  python bench/bench_fts.py [--db SYNTHETIC.db]  (without --db it builds the corpus, ~3 min)
 """
 
@@ -21,6 +22,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_answers import synthetic_content  # noqa: E402
 
+from bot.core.ranking import PhraseScores  # noqa: E402
 from bot.core.search import TIP_WEIGHTS, Searcher, fts_phrase  # noqa: E402
 from bot.core.vocabulary import STOPWORDS, words  # noqa: E402
 from bot.corpus.files import read_content  # noqa: E402
@@ -61,6 +63,15 @@ def report(db_path: Path) -> None:
                                    f"ORDER BY rank LIMIT 24", [expr])
         print(f"{table:8} {what}: {matched} rows match; count {count_ms} ms, bm25 top 24 {rank_ms} ms "
               f"({rank_ms * 1000 / max(matched, 1):.1f} µs a row)")
+    phrases = searcher.tip_phrases(units)
+    for state in ("cold", "warm"):
+        scores = PhraseScores(db, "tips", list(TIP_WEIGHTS.values()))
+        if state == "warm":
+            scores.top(phrases, 24)
+        start = time.perf_counter()
+        scores.top(phrases, 24)
+        print(f"tips     the same ranking from per-phrase scores ({len(set(phrases))} distinct phrases), {state}: "
+              f"{(time.perf_counter() - start) * 1000:.1f} ms")
     db.conn.close()
 
 
