@@ -11,43 +11,54 @@ question, and at 1,000 episodes one question matches most of the 33,500 tips.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 from sqlite_utils import Database
 
-BUDGET = 4_000_000  # (row, score) pairs kept, about 50 MB; the least recently used phrases go first
+BUDGET = 4_000_000  # (row, score) pairs kept, 16 bytes each (64 MB); the least recently used phrases go first
 
 
 class PhraseScores:
-    """Each phrase's bm25() scores in one FTS5 table, kept until `clear` (a content change)."""
+    """Each phrase's bm25() scores in one FTS5 table, kept until `clear` (a content change).
+
+    Safe to share between the event loop and a worker thread (serve runs Slack and Discord at once).
+    """
 
     def __init__(self, db: Database, table: str, weights: Sequence[float] = (), budget: int = BUDGET) -> None:
         self.db, self.table, self.budget = db, table, budget
         self._bm25 = f"bm25({table}_fts{''.join(f', {w}' for w in weights)})"
         self._kept: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._held = 0
+        self._lock = threading.Lock()
+        self._epoch = 0  # bumped by clear: scores read before a clear are not kept after it
 
     def clear(self) -> None:
-        self._kept.clear()
-        self._held = 0
+        with self._lock:
+            self._kept.clear()
+            self._held = 0
+            self._epoch += 1
 
     def scores(self, phrase: str) -> tuple[np.ndarray, np.ndarray]:
         """The rows that `phrase` (one FTS5 phrase, optionally with a column filter) matches, and its score in each."""
-        found = self._kept.get(phrase)
-        if found is not None:
-            self._kept.move_to_end(phrase)
-            return found
+        with self._lock:
+            found = self._kept.get(phrase)
+            if found is not None:
+                self._kept.move_to_end(phrase)
+                return found
+            epoch = self._epoch
         cursor = self.db.execute(
             f"SELECT rowid, -{self._bm25} FROM {self.table}_fts WHERE {self.table}_fts MATCH ?", [phrase])
         pairs = np.array(cursor.fetchall(), dtype=np.float64).reshape(-1, 2)
         found = (pairs[:, 0].astype(np.int64), np.ascontiguousarray(pairs[:, 1]))
-        if len(pairs) <= self.budget:
-            self._kept[phrase] = found
-            self._held += len(pairs)
-            while self._held > self.budget:
-                self._held -= len(self._kept.popitem(last=False)[1][0])
+        with self._lock:
+            if epoch == self._epoch and len(pairs) <= self.budget and phrase not in self._kept:
+                self._kept[phrase] = found
+                self._held += len(pairs)
+                while self._held > self.budget:
+                    self._held -= len(self._kept.popitem(last=False)[1][0])
         return found
 
     def top(self, phrases: Iterable[str], limit: int) -> list[tuple[int, float]]:

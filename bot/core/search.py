@@ -83,7 +83,8 @@ class Searcher:
         self._rows: dict[str, int] = {}
         self._counts: dict[tuple[str, str], int] = {}
         self._stem_sets: dict[int, frozenset[str]] = {}
-        self._ranked = {"tips": PhraseScores(db, "tips", list(TIP_WEIGHTS.values())), "passages": PhraseScores(db, "passages")}
+        self._ranked = {"tips": PhraseScores(db, "tips", list(TIP_WEIGHTS.values())),
+                        "passages": PhraseScores(db, "passages")}
 
     # -- content caches ------------------------------------------------------------------
     def _refresh(self) -> None:
