@@ -74,6 +74,7 @@ def test_no_phrase_or_no_match_ranks_nothing(bot):
     scores = PhraseScores(bot.db, "tips", list(TIP_WEIGHTS.values()))
     assert scores.top([], 5) == []
     assert scores.top(['"zorblaxian"'], 5) == []
+    assert scores.top(['"mentor"'], 0) == [] and len(scores.top(['"mentor"'], 1)) == 1
 
 
 def test_a_tip_added_by_another_connection_is_ranked_by_a_searcher_with_cached_phrase_scores(db_file):

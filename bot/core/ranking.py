@@ -68,7 +68,7 @@ class PhraseScores:
         """
         parts = [(self.scores(phrase), times) for phrase, times in Counter(phrases).items()]
         parts = [((rows, values), times) for (rows, values), times in parts if len(rows)]
-        if not parts:
+        if not parts or limit < 1:
             return []
         rows = np.concatenate([rows for (rows, _), _ in parts])
         values = np.concatenate([values * times for (_, values), times in parts])
