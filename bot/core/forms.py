@@ -19,7 +19,7 @@ from typing import Literal
 
 from bot.core import moderation as m
 from bot.core.actors import Actor
-from bot.core.reply import Reply
+from bot.core.reply import Reply, shorten
 from bot.core.service import CareerBot, refused
 from bot.corpus import review
 
@@ -74,7 +74,7 @@ def edit_form(bot: CareerBot, actor: Actor, tip_id: str) -> Form | Reply:
         return refused("edit tips")
     values = m.tip_form(bot, tip_id)
     if values is None:
-        return Reply("error", "Unknown tip", f"There is no tip with id “{_short(tip_id, 80)}”. Nothing was changed.")
+        return Reply("error", "Unknown tip", f"There is no tip with id “{shorten(tip_id, 80)}”. Nothing was changed.")
     return Form(Target("edit", tip_id, int(values["version"])), "Edit a tip", _texts(values))
 
 
@@ -176,11 +176,6 @@ def _text(value: object) -> str:
     """Form text compared the way the core reads it: lines stripped, blank lines dropped."""
     lines = str(value if value is not None else "").replace("\r\n", "\n").split("\n")
     return "\n".join(line.strip() for line in lines if line.strip())
-
-
-def _short(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _texts(values: Mapping[str, object]) -> dict[str, str]:

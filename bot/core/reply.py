@@ -14,6 +14,12 @@ from bot.timestamps import format_stamp
 Kind = Literal["tip", "passage"]
 
 
+def shorten(text: object, limit: int) -> str:
+    """`text` on one line (whitespace collapsed), cut to at most `limit` characters with "…"."""
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def moment_url(url: str | None, seconds: float) -> str | None:
     """A link to `seconds` into the episode: YouTube's `t=` parameter, else a media fragment."""
     if not url:

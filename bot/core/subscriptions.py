@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlite_utils import Database
 
 from bot.core.actors import Actor
-from bot.core.reply import Reply
+from bot.core.reply import Reply, shorten
 from bot.core.service import refused, subcommand
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ _DAY_SETS = {
 }
 _TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)?$", re.IGNORECASE)
 MAX_INPUT = 500
+QUOTED = 60  # characters of a member's input quoted back in an error
 STAMP = "%Y-%m-%dT%H:%M:%SZ"
 USAGE = "/tips subscribe 09:00 Europe/Berlin [weekdays | mon,wed,fri] [topics…]"
 
@@ -52,14 +53,14 @@ def parse_time(text: str) -> str:
     """`09:00`, `9:00`, `9am`, `5:30pm` → `HH:MM` (24 h)."""
     match = _TIME.match((text or "").strip())
     if not match or (match.group(2) is None and match.group(3) is None):
-        raise ScheduleError(f"“{_short(text)}” is not a time: use 24-hour HH:MM such as 09:00 or 17:30.")
+        raise ScheduleError(f"“{shorten(text, QUOTED)}” is not a time: use 24-hour HH:MM such as 09:00 or 17:30.")
     hour, minute, half = int(match.group(1)), int(match.group(2) or 0), (match.group(3) or "").lower()
     if half:
         if not 1 <= hour <= 12:
-            raise ScheduleError(f"“{_short(text)}” is not a time: with am/pm the hour is 1 to 12.")
+            raise ScheduleError(f"“{shorten(text, QUOTED)}” is not a time: with am/pm the hour is 1 to 12.")
         hour = hour % 12 + (12 if half.startswith("p") else 0)
     if hour > 23 or minute > 59:
-        raise ScheduleError(f"“{_short(text)}” is not a time: hours go 00–23 and minutes 00–59.")
+        raise ScheduleError(f"“{shorten(text, QUOTED)}” is not a time: hours go 00–23 and minutes 00–59.")
     return f"{hour:02d}:{minute:02d}"
 
 
@@ -76,7 +77,7 @@ def parse_timezone(text: str) -> str:
     close = difflib.get_close_matches(key, list(_zones()), n=3, cutoff=0.75)
     hint = f" Did you mean {', '.join(_zones()[c] for c in close)}?" if close else ""
     raise ScheduleError(
-        f"“{_short(text)}” is not a timezone I know. Use an IANA name such as Europe/Berlin, "
+        f"“{shorten(text, QUOTED)}” is not a timezone I know. Use an IANA name such as Europe/Berlin, "
         f"America/New_York or UTC.{hint}"
     )
 
@@ -99,7 +100,7 @@ def parse_days(text: str) -> str:
             days.add(_DAY_WORDS[part])
         else:
             raise ScheduleError(
-                f"“{_short(part)}” is not a day: use daily, weekdays, weekends or day names like mon,wed,fri."
+                f"“{shorten(part, QUOTED)}” is not a day: use daily, weekdays, weekends or day names like mon,wed,fri."
             )
     return days_text(frozenset(days))
 
@@ -128,7 +129,7 @@ def parse_topics(db: Database, text: str | list[str] | tuple[str, ...] | None) -
     if unknown:
         close = difflib.get_close_matches(unknown[0], sorted(known), n=3, cutoff=0.6)
         hint = f" Did you mean {', '.join(close)}?" if close else " See /tips topics for the list."
-        raise ScheduleError(f"“{_short(unknown[0])}” is not a topic.{hint}")
+        raise ScheduleError(f"“{shorten(unknown[0], QUOTED)}” is not a topic.{hint}")
     return tuple(dict.fromkeys(wanted))
 
 
@@ -137,15 +138,15 @@ def parse_channel(key: str) -> tuple[str, str]:
     platform, sep, channel_id = (key or "").strip().partition(":")
     platform = platform.lower()
     if not sep or not channel_id:
-        raise ScheduleError(f"“{_short(key)}” is not a channel: write slack:C0123ABC or discord:123456789012345678.")
+        raise ScheduleError(f"“{shorten(key, QUOTED)}” is not a channel: write slack:C0123ABC or discord:123456789012345678.")
     if platform == "slack" and not re.fullmatch(r"[A-Z0-9]{2,24}", channel_id):
-        raise ScheduleError(f"“{_short(channel_id)}” is not a Slack channel id (they look like C0123ABCD).")
+        raise ScheduleError(f"“{shorten(channel_id, QUOTED)}” is not a Slack channel id (they look like C0123ABCD).")
     if platform == "discord" and not re.fullmatch(r"\d{1,21}", channel_id):
-        raise ScheduleError(f"“{_short(channel_id)}” is not a Discord channel id (a long number).")
+        raise ScheduleError(f"“{shorten(channel_id, QUOTED)}” is not a Discord channel id (a long number).")
     if platform == "console" and not re.fullmatch(r"[\w.-]{1,40}", channel_id):
-        raise ScheduleError(f"“{_short(channel_id)}” is not a console channel name.")
+        raise ScheduleError(f"“{shorten(channel_id, QUOTED)}” is not a console channel name.")
     if platform not in ("slack", "discord", "console"):
-        raise ScheduleError(f"Unknown platform “{_short(platform)}”: use slack:, discord: or console:.")
+        raise ScheduleError(f"Unknown platform “{shorten(platform, QUOTED)}”: use slack:, discord: or console:.")
     return platform, channel_id
 
 
@@ -180,7 +181,7 @@ def parse_subscribe_text(db: Database, text: str) -> dict[str, Any]:
     if not found["time"]:
         raise ScheduleError(f"Which time? Usage: {USAGE}")
     if not found["timezone"]:
-        hint = f"“{_short(found['topics'][0])}” is not a timezone I know. " if found["topics"] else ""
+        hint = f"“{shorten(found['topics'][0], QUOTED)}” is not a timezone I know. " if found["topics"] else ""
         raise ScheduleError(f"{hint}Which timezone? Give an IANA name such as Europe/Berlin. Usage: {USAGE}")
     return {
         "time": found["time"], "timezone": found["timezone"],
@@ -487,7 +488,3 @@ def resume_command(bot: CareerBot, actor: Actor, text: str) -> Reply:
 def schedule_command(bot: CareerBot, actor: Actor, text: str) -> Reply:
     return schedule(bot, actor)
 
-
-def _short(text: str | None, limit: int = 60) -> str:
-    text = " ".join(str(text or "").split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.core.forms import Form, Target, field_label
 from bot.core.moderation import FORM, FormField
-from bot.core.reply import Reply
+from bot.core.reply import Reply, shorten
 from bot.slack.blocks import render
 
 CALLBACK_ID = "tip_form"
@@ -59,8 +59,7 @@ class Meta:
 
 
 def plain(text: str, limit: int) -> dict[str, Any]:
-    text = " ".join((text or "").split()) or " "
-    return {"type": "plain_text", "text": text if len(text) <= limit else text[: limit - 1] + "…", "emoji": True}
+    return {"type": "plain_text", "text": shorten(text, limit) or " ", "emoji": True}
 
 
 def form_view(form: Form, meta: Meta, episodes: list[tuple[str, str]], *, values: dict[str, str] | None = None,
@@ -138,30 +137,25 @@ def errors(problems: dict[str, str]) -> dict[str, str]:
     for key, message in problems.items():
         block = key if key in names else FORM[0].name
         text = message if key in names else f"{field_label(key)}: {message}" if key else message
-        out[block] = clip_error(f"{out[block]}; {text}" if block in out else text)
+        out[block] = shorten(f"{out[block]}; {text}" if block in out else text, ERROR_LIMIT)
     return out
 
 
 def conflict_errors(reply: Reply, typed: dict[str, str], current: dict[str, str]) -> dict[str, str]:
     """A stale edit refused: the core's explanation on the first field, the current text on each field
     where it differs from what the moderator has in the form."""
-    out = {FORM[0].name: clip_error(reply.text, 500)}
+    out = {FORM[0].name: shorten(reply.text, 500)}
     for f in FORM:
         now = current.get(f.name, "")
         if now != typed.get(f.name, ""):
             note = "Now: “" + " | ".join(now.split("\n")) + "”"
-            out[f.name] = clip_error(f"{out[f.name]} {note}" if f.name in out else note, 500)
+            out[f.name] = shorten(f"{out[f.name]} {note}" if f.name in out else note, 500)
     return out
 
 
 def shown(reply: Reply) -> list[dict[str, Any]]:
     """A reply's text and cards as modal blocks (its buttons stay out: they belong in messages)."""
     return [b for b in render(reply)["blocks"] if b.get("type") != "actions"][:40]
-
-
-def clip_error(text: str, limit: int = ERROR_LIMIT) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def notice_view(reply: Reply) -> View:
