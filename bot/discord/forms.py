@@ -30,9 +30,9 @@ from discord import ui
 
 from bot.core import forms
 from bot.core.actors import Actor
-from bot.core.forms import Form, Target
-from bot.core.moderation import FORM, Result
-from bot.core.reply import Button, Reply
+from bot.core.forms import FIELD_LIMITS, Form, Target
+from bot.core.moderation import Result
+from bot.core.reply import Button, Reply, shorten
 from bot.core.service import refused
 from bot.discord.replies import FAILED, actor_from, answer, send_safely
 from bot.observability import observe
@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 MODAL_PREFIX = "cb:tip:"
 MODAL_TITLE_LIMIT = 45
 INPUT_LIMIT = 4000
-LIMITS = {f.name: f.max_length for f in FORM}
 EXPIRED = Reply("info", "That form has expired",
                 "I keep what you typed only until careerbot restarts, and this was before. Nothing was saved: "
                 "please open the form again (/tips add, /tips edit or /tips review).")
@@ -94,7 +93,7 @@ def parse_modal_id(custom_id: str) -> Target | None:
 def form_title(target: Target) -> str:
     title = {"add": "Add a tip", "edit": f"Edit {target.tip_id}",
              "review": f"Tip from candidate #{target.candidate}"}[target.kind]
-    return title if len(title) <= MODAL_TITLE_LIMIT else title[: MODAL_TITLE_LIMIT - 1] + "…"
+    return shorten(title, MODAL_TITLE_LIMIT)
 
 
 def text_input(style: discord.TextStyle, value: str, limit: int, placeholder: str = "",
@@ -111,18 +110,18 @@ class TipModal(ui.Modal):
         super().__init__(title=form_title(form.target), custom_id=modal_id(form.target), timeout=None)
         boxes = pack(form.values)
         short, long = discord.TextStyle.short, discord.TextStyle.paragraph
-        self.add_item(ui.Label(text="Title", component=text_input(short, boxes["title"], LIMITS["title"],
+        self.add_item(ui.Label(text="Title", component=text_input(short, boxes["title"], FIELD_LIMITS["title"],
                                                                   "Find a mentor in a community", "title")))
-        self.add_item(ui.Label(text="Tip (our summary)", component=text_input(long, boxes["tip"], LIMITS["tip"],
+        self.add_item(ui.Label(text="Tip (our summary)", component=text_input(long, boxes["tip"], FIELD_LIMITS["tip"],
                                                                               custom_id="tip")))
         self.add_item(ui.Label(text="Quote (the speaker's exact words)", description="Join separate pieces with …",
-                               component=text_input(long, boxes["quote"], LIMITS["quote"], custom_id="quote")))
-        where = LIMITS["episode"] + LIMITS["span"] + LIMITS["speaker"] + 2
+                               component=text_input(long, boxes["quote"], FIELD_LIMITS["quote"], custom_id="quote")))
+        where = FIELD_LIMITS["episode"] + FIELD_LIMITS["span"] + FIELD_LIMITS["speaker"] + 2
         self.add_item(ui.Label(text="Episode id, start–end, speaker",
                                description="Speaker left out: the episode's guest",
                                component=text_input(short, boxes["where"], where,
                                                     "000_7a926d4821475fb3 5:46-7:51", "where")))
-        about = LIMITS["topics"] + LIMITS["questions"] + 1
+        about = FIELD_LIMITS["topics"] + FIELD_LIMITS["questions"] + 1
         self.add_item(ui.Label(text="Topics, then example questions",
                                description="First line: topics. Then 3 to 6 questions, one per line",
                                component=text_input(long, boxes["about"], about,
