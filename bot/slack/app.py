@@ -151,9 +151,11 @@ class Listeners:
                      name=str(command.get("user_name", ""))[:80])
 
     @staticmethod
-    def action_actor(body: dict[str, Any]) -> Actor:
+    def action_actor(body: dict[str, Any], channel: str | None = None) -> Actor:
+        """The member behind a button or a form submit (a form's channel is its own: pass it)."""
         user = body.get("user") or {}
-        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
+        if channel is None:
+            channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
         return Actor("slack", str(user.get("id", "")), str(channel or ""),
                      name=str(user.get("username") or user.get("name") or "")[:80])
 
@@ -253,9 +255,7 @@ class Listeners:
         updated modal), so the checks run before `ack`; only the confirmation comes after.
         """
         meta = Meta.load(view.get("private_metadata"))
-        user = body.get("user") or {}
-        actor = Actor("slack", str(user.get("id", "")), meta.channel if meta else "",
-                      name=str(user.get("username") or user.get("name") or "")[:80])
+        actor = self.action_actor(body, channel=meta.channel if meta else "")
         values = read_values(view)
         saving = meta is not None and bool(meta.digest) and meta.digest == forms.fingerprint(meta.target, values)
         result: Result | None = None
