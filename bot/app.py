@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.core.actors import ModeratorRules
-from bot.core.service import CareerBot, load_subcommands
+from bot.core.service import CareerBot
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -23,8 +23,3 @@ def open_bot(settings: Settings, *, autoload: bool = True) -> CareerBot:
         report = load_content(db, read_content(settings.careerbot_content))
         log.info("loaded bundled content: %s", "; ".join(report.lines()[:2]))
     return CareerBot(db, rules=ModeratorRules.from_settings(settings))
-
-
-def _register_subcommands() -> None:
-    """Kept for callers that want every `/tips` subcommand registered up front."""
-    load_subcommands()

@@ -47,9 +47,9 @@ def rules():
 
 @pytest.fixture
 def bot(db, rules):
-    from bot.app import _register_subcommands
+    from bot.core.service import load_subcommands
 
-    _register_subcommands()
+    load_subcommands()
     return CareerBot(db, rules=rules)
 
 

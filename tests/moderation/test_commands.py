@@ -46,11 +46,10 @@ def test_non_moderators_are_refused_and_nothing_changes(bot, member, discord_mem
 
 
 def test_slack_group_and_admin_count_as_moderators(db):
-    from bot.app import _register_subcommands
     from bot.core.actors import Actor, ModeratorRules
-    from bot.core.service import CareerBot
+    from bot.core.service import CareerBot, load_subcommands
 
-    _register_subcommands()
+    load_subcommands()
     bot = CareerBot(db, rules=ModeratorRules(slack_group="S0MODS", slack_admins=False))
     assert bot.tips_command(Actor("slack", "U1", groups=frozenset({"S0MODS"})), f"history {TIP}").kind == "info"
     assert bot.tips_command(Actor("slack", "U2", is_admin=True), f"history {TIP}").kind == "refused"

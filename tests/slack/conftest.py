@@ -52,9 +52,9 @@ def slack_settings(fake_slack):
 @pytest.fixture
 def slack_bot(db, slack_settings):
     """A CareerBot whose moderator rules come from the Slack settings (as `careerbot serve` builds it)."""
-    from bot.app import _register_subcommands
+    from bot.core.service import load_subcommands
 
-    _register_subcommands()
+    load_subcommands()
     return CareerBot(db, rules=ModeratorRules.from_settings(slack_settings))
 
 
