@@ -11,15 +11,26 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def open_bot(settings: Settings, *, autoload: bool = True) -> CareerBot:
-    """Open the database (migrating it) and, on first use, load the bundled content."""
-    from bot.store import open_db
+def open_bot(settings: Settings, *, autoload: bool = True, answer_only: bool = False) -> CareerBot:
+    """Open the database (migrating it) and, on first use, load the bundled content.
 
-    db = open_db(settings.careerbot_db)
-    if autoload and not db.execute("SELECT 1 FROM episodes LIMIT 1").fetchone():
+    `answer_only` is for a process that answers one question and exits (`careerbot ask`): its bot
+    works on the bare connection and ranks with one FTS5 query, so it never imports sqlite-utils
+    or numpy (together a quarter of that command's time). It cannot run `/tips` subcommands.
+    """
+    from bot.store import connect
+
+    conn = connect(settings.careerbot_db)
+    if autoload and not conn.execute("SELECT 1 FROM episodes LIMIT 1").fetchone():
+        from sqlite_utils import Database
+
         from bot.corpus.files import read_content
         from bot.corpus.loader import load_content
 
-        report = load_content(db, read_content(settings.careerbot_content))
+        report = load_content(Database(conn), read_content(settings.careerbot_content))
         log.info("loaded bundled content: %s", "; ".join(report.lines()[:2]))
-    return CareerBot(db, rules=ModeratorRules.from_settings(settings))
+    if answer_only:
+        return CareerBot(conn, keep_scores=False)
+    from sqlite_utils import Database
+
+    return CareerBot(Database(conn), rules=ModeratorRules.from_settings(settings))

@@ -17,12 +17,12 @@ from .conftest import ROOT
 TOKENS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DISCORD_TOKEN")
 
 
-def careerbot(tmp_path, *args: str, stdin: str | None = None, env: dict | None = None):
+def careerbot(tmp_path, *args: str, stdin: str | None = None, env: dict | None = None, python: tuple = ()):
     environment = {k: v for k, v in os.environ.items() if k not in TOKENS}
     environment |= {"CAREERBOT_DB": str(tmp_path / "cli.db"), "CAREERBOT_CONTENT": str(ROOT / "content")}
     environment |= env or {}
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-                          env=environment, cwd=tmp_path, timeout=60)
+    return subprocess.run([sys.executable, *python, "-m", "bot", *args], input=stdin, capture_output=True,
+                          text=True, env=environment, cwd=tmp_path, timeout=60)
 
 
 def test_ask_json_contract(tmp_path):
@@ -33,6 +33,17 @@ def test_ask_json_contract(tmp_path):
     top = data["results"][0]
     assert top["source"] == "004_9e43fa320a18dfae" and top["kind"] == "tip"
     assert isinstance(top["start"], float) and isinstance(top["end"], float)
+
+
+def test_ask_imports_only_what_answering_one_question_needs(tmp_path):
+    """`careerbot ask` is a whole process within 0.5 s: no chat SDK, and no sqlite-utils or numpy
+    (a serving bot's kept scores) once the database is loaded. -X importtime lists every import."""
+    careerbot(tmp_path, "ask", "mentor")  # the first run loads the bundled content
+    result = careerbot(tmp_path, "ask", "how do I find a mentor", python=("-X", "importtime"))
+    assert "Tips for: how do I find a mentor" in result.stdout
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    assert "bot.core.search" in imported
+    assert not imported & {"numpy", "sqlite_utils", "slack_bolt", "slack_sdk", "discord", "apscheduler"}
 
 
 def test_ask_batch_answers_every_line_in_order(tmp_path):

@@ -1,9 +1,11 @@
-"""Ranking from cached per-phrase scores gives FTS5 bm25()'s own scores and order, and follows content changes."""
+"""Both rankings, from kept per-phrase scores and from one query per question, give FTS5 bm25()'s own
+scores and order; kept scores follow content changes."""
 
 from __future__ import annotations
 
 import pytest
 
+from bot.core.bm25 import QueryScores
 from bot.core.ranking import PhraseScores
 from bot.core.search import TIP_WEIGHTS, Searcher, Unit, unit_phrases
 from bot.store import open_db
@@ -42,23 +44,35 @@ def weighed(searcher: Searcher, question: str) -> list[Unit]:
     return units
 
 
+RANKINGS = pytest.mark.parametrize("ranking", [PhraseScores, QueryScores])
+
+
+@RANKINGS
 @pytest.mark.parametrize("question", QUESTIONS)
-def test_tips_rank_exactly_as_fts5_bm25_of_the_whole_query(bot, question):
+def test_tips_rank_exactly_as_fts5_bm25_of_the_whole_query(bot, question, ranking):
     """Synonyms, `topics :` filters, phrases of several words and the typed words' repetition all included."""
     searcher = bot.searcher
     phrases = searcher.tip_phrases(weighed(searcher, question))
     assert len(phrases) > len(set(phrases))  # the typed words are repeated, so the repetition is checked too
-    mine = PhraseScores(bot.db, "tips", list(TIP_WEIGHTS.values())).top(phrases, 24)
+    mine = ranking(bot.db, "tips", list(TIP_WEIGHTS.values())).top(phrases, 24)
     assert_same_ranking(mine, fts5_top(bot.db, "tips", phrases, 24, TIPS_BM25))
 
 
+@RANKINGS
 @pytest.mark.parametrize("question", QUESTIONS)
-def test_passages_rank_exactly_as_fts5_bm25_of_the_whole_query(bot, question):
+def test_passages_rank_exactly_as_fts5_bm25_of_the_whole_query(bot, question, ranking):
     searcher = bot.searcher
     units = weighed(searcher, question)
     phrases = searcher._weighty([(unit_phrases(Unit(u.key, u.phrases)), u.passage_df) for u in units], "passages")
-    mine = PhraseScores(bot.db, "passages").top(phrases, 12)
+    mine = ranking(bot.db, "passages").top(phrases, 12)
     assert_same_ranking(mine, fts5_top(bot.db, "passages", phrases, 12))
+
+
+def test_both_rankings_give_the_same_answers(bot):
+    """`careerbot ask` (one query per question) and a serving bot (kept scores) answer alike."""
+    kept, queried = Searcher(bot.db), Searcher(bot.db, keep_scores=False)
+    for question in [*QUESTIONS, "how do I bake bread", "weather in Hamburg", "mentor"]:
+        assert kept.ask(question).contract() == queried.ask(question).contract()
 
 
 def test_a_small_budget_forgets_phrases_but_still_ranks_the_same(bot):
@@ -70,8 +84,9 @@ def test_a_small_budget_forgets_phrases_but_still_ranks_the_same(bot):
     assert tight._held <= 20 < roomy._held
 
 
-def test_no_phrase_or_no_match_ranks_nothing(bot):
-    scores = PhraseScores(bot.db, "tips", list(TIP_WEIGHTS.values()))
+@RANKINGS
+def test_no_phrase_or_no_match_ranks_nothing(bot, ranking):
+    scores = ranking(bot.db, "tips", list(TIP_WEIGHTS.values()))
     assert scores.top([], 5) == []
     assert scores.top(['"zorblaxian"'], 5) == []
     assert scores.top(['"mentor"'], 0) == [] and len(scores.top(['"mentor"'], 1)) == 1

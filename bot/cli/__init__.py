@@ -55,28 +55,28 @@ def chat(ctx: Context) -> None:
 @pass_ctx
 def ask(ctx: Context, question: str, as_json: bool, batch, topic: str | None, limit: int) -> None:
     """Answer QUESTION with the best few cited tips."""
-    searcher = ctx.bot.searcher
+    bot = ctx.bot if batch is not None else ctx.answerer()  # a batch is many questions: keep scores between them
     if batch is not None:
         for line in batch:
-            answer = searcher.ask(line.rstrip("\n"), k=limit)
-            click.echo(json.dumps(answer.contract(), ensure_ascii=False) if as_json else _text(ctx, answer))
+            answer = bot.searcher.ask(line.rstrip("\n"), k=limit)
+            click.echo(json.dumps(answer.contract(), ensure_ascii=False) if as_json else _text(bot, answer))
         return
     if topic:
-        reply = ctx.bot.topic(topic)
+        reply = bot.topic(topic)
         if as_json:
             click.echo(json.dumps({"query": f"topic:{topic}", "answered": bool(reply.cards),
                                    "results": [c.contract() for c in reply.cards]}, ensure_ascii=False))
         else:
             click.echo(reply.as_text())
         return
-    answer = searcher.ask(question, k=limit)
-    click.echo(json.dumps(answer.contract(), ensure_ascii=False) if as_json else _text(ctx, answer))
+    answer = bot.searcher.ask(question, k=limit)
+    click.echo(json.dumps(answer.contract(), ensure_ascii=False) if as_json else _text(bot, answer))
 
 
-def _text(ctx: Context, answer) -> str:
+def _text(bot, answer) -> str:  # noqa: ANN001
     if not answer.query.strip():
-        return ctx.bot.ask("").as_text()
-    return ctx.bot.answer_reply(answer).as_text()
+        return bot.ask("").as_text()
+    return bot.answer_reply(answer).as_text()
 
 
 @cli.command()

@@ -42,18 +42,25 @@ class Context:
     @property
     def bot(self):  # noqa: ANN201
         if self._bot is None:
-            from bot.app import open_bot
-            from bot.corpus import ContentInvalid
-            from bot.store.migrations import SchemaError
-
-            try:
-                self._bot = open_bot(self.settings)
-            except ContentInvalid as exc:
-                fail(f"{exc}\n" + "\n".join(f"  {p}" for p in exc.problems[:20]))
-            except (sqlite3.DatabaseError, OSError, SchemaError) as exc:
-                reason = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) and exc.strerror else exc
-                fail(f"CAREERBOT_DB: {self.settings.careerbot_db}: {reason}", 2)
+            self._bot = self._open()
         return self._bot
+
+    def answerer(self):  # noqa: ANN201
+        """A bot for answering one question and exiting (see bot.app.open_bot's `answer_only`)."""
+        return self._bot or self._open(answer_only=True)
+
+    def _open(self, answer_only: bool = False):  # noqa: ANN202
+        from bot.app import open_bot
+        from bot.corpus import ContentInvalid
+        from bot.store.migrations import SchemaError
+
+        try:
+            return open_bot(self.settings, answer_only=answer_only)
+        except ContentInvalid as exc:
+            fail(f"{exc}\n" + "\n".join(f"  {p}" for p in exc.problems[:20]))
+        except (sqlite3.DatabaseError, OSError, SchemaError) as exc:
+            reason = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) and exc.strerror else exc
+            fail(f"CAREERBOT_DB: {self.settings.careerbot_db}: {reason}", 2)
 
     def resolve_channel(self, channel: str) -> str:
         if ":" in channel:

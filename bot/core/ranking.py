@@ -7,6 +7,9 @@ one query over every row the phrase matches, and kept as arrays until the conten
 question is ranked by adding up its phrases' arrays. That gives bm25()'s own scores and order
 (tests compare them) without its cost: bm25() spends 1.5–6 µs on every matched row of every
 question, and at 1,000 episodes one question matches most of the 33,500 tips.
+
+This is for a process that answers many questions (serve, the console, `ask --batch`): a one-off
+`careerbot ask` ranks with one bm25() query instead (bot/core/bm25.py) and never imports numpy.
 """
 
 from __future__ import annotations
@@ -14,9 +17,14 @@ from __future__ import annotations
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlite_utils import Database
+
+from bot.core.bm25 import bm25
+
+if TYPE_CHECKING:
+    from bot.store import SQL
 
 BUDGET = 4_000_000  # (row, score) pairs kept, 16 bytes each (64 MB); the least recently used phrases go first
 
@@ -27,9 +35,9 @@ class PhraseScores:
     Safe to share between the event loop and a worker thread (serve runs Slack and Discord at once).
     """
 
-    def __init__(self, db: Database, table: str, weights: Sequence[float] = (), budget: int = BUDGET) -> None:
+    def __init__(self, db: SQL, table: str, weights: Sequence[float] = (), budget: int = BUDGET) -> None:
         self.db, self.table, self.budget = db, table, budget
-        self._bm25 = f"bm25({table}_fts{''.join(f', {w}' for w in weights)})"
+        self._bm25 = bm25(table, weights)
         self._kept: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._held = 0
         self._lock = threading.Lock()

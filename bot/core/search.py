@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database
-
-from bot.core.ranking import PhraseScores
+from bot.core.bm25 import QueryScores
 from bot.core.reply import Card, moment_url
 from bot.core.vocabulary import STOPWORDS, Unit, Vocabulary, stems, words
+
+if TYPE_CHECKING:
+    from bot.store import SQL
 
 MAX_QUERY_CHARS = 500
 TIP_WEIGHTS = {"title": 4.0, "questions": 5.0, "tip": 2.0, "topics": 2.0, "quote": 1.0, "context": 0.5}
@@ -73,9 +74,14 @@ def overlaps(a: Card, b: Card) -> bool:
 
 
 class Searcher:
-    """Answers questions against one database; cheap to call, caches the vocabulary."""
+    """Answers questions against one database; cheap to call, caches the vocabulary.
 
-    def __init__(self, db: Database) -> None:
+    `keep_scores` ranks from per-phrase scores kept between questions (bot/core/ranking.py), which
+    pays off from the second question on; without it each question is one bm25() query per table
+    (bot/core/bm25.py), the better choice for a process that answers one question and exits.
+    """
+
+    def __init__(self, db: SQL, keep_scores: bool = True) -> None:
         self.db = db
         self._generation: int | None = None
         self._vocab: Vocabulary | None = None
@@ -83,8 +89,11 @@ class Searcher:
         self._rows: dict[str, int] = {}
         self._counts: dict[tuple[str, str], int] = {}
         self._stem_sets: dict[int, frozenset[str]] = {}
-        self._ranked = {"tips": PhraseScores(db, "tips", list(TIP_WEIGHTS.values())),
-                        "passages": PhraseScores(db, "passages")}
+        if keep_scores:
+            from bot.core.ranking import PhraseScores as Ranking  # imports numpy
+        else:
+            Ranking = QueryScores  # noqa: N806
+        self._ranked = {"tips": Ranking(db, "tips", list(TIP_WEIGHTS.values())), "passages": Ranking(db, "passages")}
 
     # -- content caches ------------------------------------------------------------------
     def _refresh(self) -> None:

@@ -7,12 +7,14 @@ import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from bot.core.actors import Actor, ModeratorRules
 from bot.core.reply import Button, Reply
 from bot.core.search import Answer, Searcher
+
+if TYPE_CHECKING:
+    from bot.store import SQL
 
 log = logging.getLogger(__name__)
 
@@ -64,14 +66,21 @@ def refused(action: str) -> Reply:
 
 @dataclass
 class CareerBot:
-    db: Database
+    """Every member, moderator and scheduler action.
+
+    `db` is a sqlite-utils Database, which the `/tips` subcommands need. A bot that only answers
+    (`careerbot ask`, see bot.app.open_bot) may have the bare connection: answering only runs SQL.
+    """
+
+    db: SQL
     rules: ModeratorRules = field(default_factory=ModeratorRules)
     searcher: Searcher = field(init=False)
     today: Callable[[], dt.date] = field(default=lambda: dt.datetime.now(dt.UTC).date())
     now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))  # the daily hack's clock
+    keep_scores: bool = True  # see Searcher
 
     def __post_init__(self) -> None:
-        self.searcher = Searcher(self.db)
+        self.searcher = Searcher(self.db, keep_scores=self.keep_scores)
 
     # -- members -------------------------------------------------------------------------
     def ask(self, text: str, actor: Actor | None = None, k: int = 3, exclude: tuple[str, ...] = ()) -> Reply:

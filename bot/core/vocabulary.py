@@ -12,8 +12,10 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
+if TYPE_CHECKING:
+    from bot.store import SQL
 
 WORD = re.compile(r"[^\W_]+")
 
@@ -91,7 +93,7 @@ class Vocabulary:
     max_len: int = 1
 
     @classmethod
-    def from_db(cls, db: Database) -> Vocabulary:
+    def from_db(cls, db: SQL) -> Vocabulary:
         topics = {
             slug: (label, json.loads(terms))
             for slug, label, terms in db.execute("SELECT slug, label, terms FROM topics ORDER BY slug")

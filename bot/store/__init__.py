@@ -1,16 +1,25 @@
-"""SQLite through sqlite-utils: one connection per process, WAL, migrations on open."""
+"""SQLite: one connection per process, WAL, migrations on open; sqlite-utils on top for writing.
+
+`connect` gives the bare connection, which is all that answering questions needs: a one-off
+`careerbot ask` opens only that, and so never imports sqlite-utils (which imports numpy, when
+installed, on import). `open_db` wraps the same connection in a sqlite-utils `Database`.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from bot.store.migrations import LATEST, migrate, version
 
-__all__ = ["LATEST", "open_db", "migrate", "transaction", "version"]
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+    SQL = sqlite3.Connection | Database  # what code that only runs SQL accepts
+
+__all__ = ["LATEST", "connect", "open_db", "migrate", "transaction", "version"]
 
 
 class Connection(sqlite3.Connection):
@@ -38,21 +47,29 @@ class Connection(sqlite3.Connection):
             return super().executescript(*args, **kwargs)
 
 
-def open_db(path: str | Path = ":memory:", *, upgrade: bool = True) -> Database:
+def connect(path: str | Path = ":memory:", *, upgrade: bool = True) -> Connection:
     """Open (creating if needed) the database and bring its schema up to date."""
     target = str(path)
     if target != ":memory:":
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(target, check_same_thread=False, timeout=10.0, isolation_level=None, factory=Connection)
-    db = Database(conn)
     if target != ":memory:":
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-    db.execute("PRAGMA foreign_keys=ON")
-    db.execute("PRAGMA busy_timeout=10000")
-    if upgrade:
-        migrate(db)
-    return db
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=10000")
+    if upgrade and version(conn) != LATEST:
+        from sqlite_utils import Database  # migrations use its FTS helpers
+
+        migrate(Database(conn))
+    return conn
+
+
+def open_db(path: str | Path = ":memory:", *, upgrade: bool = True) -> Database:
+    """`connect`, wrapped in sqlite-utils for its table helpers."""
+    from sqlite_utils import Database
+
+    return Database(connect(path, upgrade=upgrade))
 
 
 class transaction:  # noqa: N801 - used as a context manager, reads like `with transaction(db):`

@@ -7,8 +7,12 @@ A database from an older version upgrades in place when it is opened.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+    from bot.store import SQL
 
 TIP_FTS_COLUMNS = ["title", "questions", "tip", "topics", "quote", "context"]
 
@@ -203,7 +207,7 @@ class SchemaError(RuntimeError):
     """The database cannot be used by this version of careerbot."""
 
 
-def version(db: Database) -> int:
+def version(db: SQL) -> int:
     return db.execute("PRAGMA user_version").fetchone()[0]
 
 
