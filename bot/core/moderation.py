@@ -25,8 +25,8 @@ from pydantic import ValidationError
 from sqlite_utils import Database
 
 from bot.core.actors import Actor
-from bot.core.reply import Button, Card, Reply, moment_url
-from bot.core.service import CareerBot, _shorten, refused, subcommand
+from bot.core.reply import Button, Card, Reply, moment_url, shorten
+from bot.core.service import CareerBot, refused, subcommand
 from bot.corpus import review
 from bot.corpus.corrections import Corrections
 from bot.corpus.export import stamp
@@ -336,7 +336,7 @@ def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
     lines = []
     for key in TIP_KEYS:
         if key in before and key in after and _norm(key, before[key]) != _norm(key, after[key]):
-            lines.append(f"{key}: “{_shorten(_show(key, before[key]), 80)}” → “{_shorten(_show(key, after[key]), 80)}”")
+            lines.append(f"{key}: “{shorten(_show(key, before[key]), 80)}” → “{shorten(_show(key, after[key]), 80)}”")
     return lines
 
 
@@ -388,7 +388,7 @@ def preview(bot: CareerBot, actor: Actor, fields: Mapping[str, Any], tip_id: str
         lines.append("Looks good: save to make it live.")
     shown = tip if tip is not None else data
     title = tip.title if tip is not None else str(data.get("title") or "")
-    return Reply("info", f"Preview: {_shorten(title, 80)}",
+    return Reply("info", f"Preview: {shorten(title, 80)}",
                  "\n".join(lines) + "\n\n" + _details(shown), cards=[_card(db, shown)],
                  data={"preview": True, "problems": problems, "tip_id": tip_id or data.get("id"),
                        "version": row["version"] if row else None})
@@ -421,7 +421,7 @@ def _add(db: Database, actor: Actor, fields: Mapping[str, Any]) -> Result:
 
 
 def _not_found(tip_id: str) -> Result:
-    return _error("Unknown tip", f"There is no tip with id “{_shorten(tip_id, 80)}”. Nothing was changed.")
+    return _error("Unknown tip", f"There is no tip with id “{shorten(tip_id, 80)}”. Nothing was changed.")
 
 
 def edit_tip(bot: CareerBot, actor: Actor, tip_id: str, changes: Mapping[str, Any],
@@ -679,7 +679,7 @@ def review_list(bot: CareerBot, actor: Actor, limit: int = 20) -> Reply:
         return refused("review candidate tips")
     items = review.open_items(bot.db, limit)
     lines = [f"#{i.id}  {i.source} {span(i.start, i.end)}  score {i.score:g}  {i.status}  "
-             f"“{_shorten(i.text, 90)}”" for i in items]
+             f"“{shorten(i.text, 90)}”" for i in items]
     return Reply("info", f"Review queue ({review.count_open(bot.db)} open)",
                  "\n".join(lines) or "No candidate tips to review.", data={"items": [asdict(i) for i in items]})
 

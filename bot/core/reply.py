@@ -17,7 +17,7 @@ Kind = Literal["tip", "passage"]
 def shorten(text: object, limit: int) -> str:
     """`text` on one line (whitespace collapsed), cut to at most `limit` characters with "…"."""
     text = " ".join(str(text or "").split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def moment_url(url: str | None, seconds: float) -> str | None:

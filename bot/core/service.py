@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.core.actors import Actor, ModeratorRules
-from bot.core.reply import Button, Reply
+from bot.core.reply import Button, Reply, shorten
 from bot.core.search import Answer, Searcher
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ class CareerBot:
         rated = next((c.id for c in answer.results if c.kind == "tip"), None)  # passages are not rated
         if rated:
             buttons += [Button("feedback_up", "👍", rated), Button("feedback_down", "👎", rated)]
-        return Reply("answer", f"Tips for: {_shorten(answer.query, 120)}", cards=answer.results, buttons=buttons,
+        return Reply("answer", f"Tips for: {shorten(answer.query, 120)}", cards=answer.results, buttons=buttons,
                      note=answer.note, data={"query": answer.query, "shown": [c.id for c in answer.results]})
 
     def more(self, query: str, shown: list[str], actor: Actor | None = None) -> Reply:
@@ -130,7 +130,7 @@ class CareerBot:
         slug = name.strip().lower().replace(" ", "-")
         known = {s for (s,) in self.db.execute("SELECT slug FROM topics")}
         if slug not in known:
-            return Reply("no_answer", "Unknown topic", f"There is no topic called “{_shorten(name, 60)}”.",
+            return Reply("no_answer", "Unknown topic", f"There is no topic called “{shorten(name, 60)}”.",
                          suggestions=self.topic_suggestions())
         cards = self.searcher.browse(slug, limit=5)
         if not cards:
@@ -194,7 +194,7 @@ class CareerBot:
         sub = SUBCOMMANDS.get(name)
         if sub is None:
             return Reply("error", "Unknown command",
-                         f"I don't know “/tips {_shorten(name, 40)}”. Try /tips help.")
+                         f"I don't know “/tips {shorten(name, 40)}”. Try /tips help.")
         if sub.moderator and not self.rules.is_moderator(actor):
             return refused(sub.help.rstrip(".").lower() if sub.help else f"use /tips {name}")
         return sub.run(self, actor, rest.strip())
@@ -210,9 +210,5 @@ class CareerBot:
             "INSERT INTO queries (platform, query, answered, top_id) VALUES (?, ?, ?, ?)",
             [actor.platform, query[:500], int(bool(answer.results)), answer.results[0].id if answer.results else None],
         )
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

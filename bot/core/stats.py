@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass, field
 
 from sqlite_utils import Database
 
-from bot.core.reply import Reply
-from bot.core.service import CareerBot, _shorten
+from bot.core.reply import Reply, shorten
+from bot.core.service import CareerBot
 
 SHOW = 10  # rows per section: keeps a chat message well under the platforms' limits
 
@@ -71,15 +71,15 @@ def render(figures: Stats, title: str) -> Reply:
         lines.append(heading)
         lines.extend(rows or [f"  {empty}"])
 
-    section("Most asked:", [f"  {n}× {_shorten(q, 100)}" for q, n in figures.top_questions], "nothing asked yet")
-    section("No answer (content gaps):", [f"  {n}× {_shorten(q, 100)}" for q, n in figures.unanswered], "none")
+    section("Most asked:", [f"  {n}× {shorten(q, 100)}" for q, n in figures.top_questions], "nothing asked yet")
+    section("No answer (content gaps):", [f"  {n}× {shorten(q, 100)}" for q, n in figures.unanswered], "none")
     section("Negative feedback:",
-            [f"  {tip_id} “{_shorten(t, 60)}”: {down} 👎, {up} 👍" for tip_id, t, down, up in figures.negative],
+            [f"  {tip_id} “{shorten(t, 60)}”: {down} 👎, {up} 👍" for tip_id, t, down, up in figures.negative],
             "none")
     flagged = []
     for tip_id, t, n, notes in figures.flagged:
-        flagged.append(f"  {tip_id} “{_shorten(t, 60)}”: flagged {n}×")
-        flagged += [f"      “{_shorten(note, 100)}”" for note in notes]
+        flagged.append(f"  {tip_id} “{shorten(t, 60)}”: flagged {n}×")
+        flagged += [f"      “{shorten(note, 100)}”" for note in notes]
     section("Flagged as wrong or outdated:", flagged, "none")
     lines.append("")
     lines.append("Fix a tip with /tips edit <id>, or retire it with /tips retire <id>.")
