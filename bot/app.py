@@ -16,7 +16,7 @@ def open_bot(settings: Settings, *, autoload: bool = True, answer_only: bool = F
 
     `answer_only` is for a process that answers one question and exits (`careerbot ask`): its bot
     works on the bare connection and ranks with one FTS5 query, so it never imports sqlite-utils
-    or numpy (together a quarter of that command's time). It cannot run `/tips` subcommands.
+    or numpy (together about a third of that command's time). It cannot run `/tips` subcommands.
     """
     from bot.store import connect
 

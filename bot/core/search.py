@@ -90,10 +90,9 @@ class Searcher:
         self._counts: dict[tuple[str, str], int] = {}
         self._stem_sets: dict[int, frozenset[str]] = {}
         if keep_scores:
-            from bot.core.ranking import PhraseScores as Ranking  # imports numpy
-        else:
-            Ranking = QueryScores  # noqa: N806
-        self._ranked = {"tips": Ranking(db, "tips", list(TIP_WEIGHTS.values())), "passages": Ranking(db, "passages")}
+            from bot.core.ranking import PhraseScores  # imports numpy, which a one-off ask does without
+        ranking = PhraseScores if keep_scores else QueryScores
+        self._ranked = {"tips": ranking(db, "tips", list(TIP_WEIGHTS.values())), "passages": ranking(db, "passages")}
 
     # -- content caches ------------------------------------------------------------------
     def _refresh(self) -> None:
