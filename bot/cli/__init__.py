@@ -6,10 +6,15 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.cli.common import Context, fail, pass_ctx
+
+if TYPE_CHECKING:
+    from bot.core.search import Answer
+    from bot.core.service import CareerBot
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,12 +60,12 @@ def chat(ctx: Context) -> None:
 @pass_ctx
 def ask(ctx: Context, question: str, as_json: bool, batch, topic: str | None, limit: int) -> None:
     """Answer QUESTION with the best few cited tips."""
-    bot = ctx.bot if batch is not None else ctx.answerer()  # a batch is many questions: keep scores between them
     if batch is not None:
+        bot = ctx.bot  # many questions: the full bot keeps phrase scores between them
         for line in batch:
-            answer = bot.searcher.ask(line.rstrip("\n"), k=limit)
-            click.echo(json.dumps(answer.contract(), ensure_ascii=False) if as_json else _text(bot, answer))
+            click.echo(_shown(bot, bot.searcher.ask(line.rstrip("\n"), k=limit), as_json))
         return
+    bot = ctx.answerer()
     if topic:
         reply = bot.topic(topic)
         if as_json:
@@ -69,11 +74,13 @@ def ask(ctx: Context, question: str, as_json: bool, batch, topic: str | None, li
         else:
             click.echo(reply.as_text())
         return
-    answer = bot.searcher.ask(question, k=limit)
-    click.echo(json.dumps(answer.contract(), ensure_ascii=False) if as_json else _text(bot, answer))
+    click.echo(_shown(bot, bot.searcher.ask(question, k=limit), as_json))
 
 
-def _text(bot, answer) -> str:  # noqa: ANN001
+def _shown(bot: CareerBot, answer: Answer, as_json: bool) -> str:
+    """An answer as the JSON contract or as readable text (an empty question gets the help)."""
+    if as_json:
+        return json.dumps(answer.contract(), ensure_ascii=False)
     if not answer.query.strip():
         return bot.ask("").as_text()
     return bot.answer_reply(answer).as_text()
