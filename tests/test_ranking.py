@@ -1,13 +1,19 @@
-"""Both rankings, from kept per-phrase scores and from one query per question, give FTS5 bm25()'s own
-scores and order; kept scores follow content changes."""
+"""Every ranking (kept per-phrase scores, with or without postings, and one query per question) gives
+FTS5 bm25()'s own scores and order; kept scores and postings follow content changes."""
 
 from __future__ import annotations
 
+import functools
+import time
+
+import numpy as np
 import pytest
 
 from bot.core.bm25 import QueryScores
+from bot.core.postings import Postings, fts5_tokens
 from bot.core.ranking import PhraseScores
 from bot.core.search import TIP_WEIGHTS, Searcher, Unit, unit_phrases
+from bot.core.vocabulary import words
 from bot.store import open_db
 
 QUESTIONS = [
@@ -44,7 +50,8 @@ def weighed(searcher: Searcher, question: str) -> list[Unit]:
     return units
 
 
-RANKINGS = pytest.mark.parametrize("ranking", [PhraseScores, QueryScores])
+EVERY_WORD = functools.partial(PhraseScores, min_rows=1)  # every word's scores from the postings, none from FTS5
+RANKINGS = pytest.mark.parametrize("ranking", [PhraseScores, EVERY_WORD, QueryScores], ids=["kept", "postings", "query"])
 
 
 @RANKINGS
@@ -106,5 +113,95 @@ def test_a_tip_added_by_another_connection_is_ranked_by_a_searcher_with_cached_p
     writer.conn.commit()
     after = [c.id for c in searcher.ask(question).results]
     assert "star-format-in-short" not in before and "star-format-in-short" in after
+    reader.conn.close()
+    writer.conn.close()
+
+
+@pytest.mark.parametrize("table", ["tips", "passages"])
+def test_postings_score_every_word_as_fts5_does_and_know_nothing_else(bot, table):
+    weights = tuple(TIP_WEIGHTS.values()) if table == "tips" else ()
+    postings = Postings(bot.db, table, weights, min_rows=1)
+    fts5 = PhraseScores(bot.db, table, weights, min_rows=10**9)  # asks FTS5 for everything
+    assert postings.words() == bot.db.execute(f"SELECT count(*) FROM temp.{table}_fts_words").fetchone()[0] > 500
+    text = " ".join(row[0] for row in bot.db.execute(f"SELECT {'tip' if table == 'tips' else 'text'} FROM {table}"))
+    typed = sorted(set(words(text)))
+    assert len(typed) > 900
+    for word in typed[::3]:
+        their_rows, their_scores = fts5.scores(f'"{word}"')
+        if not len(their_rows):  # our words keep "dont" whole; FTS5 indexed "don't" as "don", "t"
+            assert postings.scores(f'"{word}"') is None
+            continue
+        rows, scores = postings.scores(f'"{word}"')
+        assert rows.tolist() == their_rows.tolist()
+        np.testing.assert_allclose(scores, their_scores, rtol=1e-12)
+    for phrase in ['"machine learning"', 'topics : "mentors"', '"zorblaxian"', "mentor*", '""']:
+        assert postings.scores(phrase) is None
+
+
+def test_phrases_are_tokenized_by_fts5_itself():
+    assert fts5_tokens("Learning", "porter") == ("learn",)
+    assert fts5_tokens("machine-learning C++", "porter") == ("machin", "learn", "c")
+    assert fts5_tokens('say "hi" ✨ Ünïcode', "porter") == ("sai", "hi", "unicod")
+    assert fts5_tokens("!!!", "porter") == ()
+
+
+def test_postings_follow_a_content_change(bot):
+    """A clear (content changed) drops the postings; the next question reads them again, new rows included."""
+    scores = PhraseScores(bot.db, "tips", list(TIP_WEIGHTS.values()), min_rows=1)
+    before = scores.postings()
+    bot.db.execute(
+        "INSERT INTO tips (id, title, tip, quote, speaker, source, start, \"end\", topics, questions) "
+        "SELECT 'zorblax', 'Zorblax', 'Zorblax zorblax.', quote, speaker, source, start, \"end\", 'x', 'zorblax?' "
+        "FROM tips LIMIT 1")
+    assert before.scores('"zorblax"') is None
+    scores.clear()
+    assert scores.postings() is not before
+    rows, _ = scores.scores('"zorblax"')
+    assert len(rows) == 1
+    assert scores.top(['"zorblax"'], 1) == fts5_top(bot.db, "tips", ['"zorblax"'], 1, TIPS_BM25)
+
+
+def asked_of_fts5(bot, searcher: Searcher, question: str) -> list[str]:
+    """The bm25() queries FTS5 ran while answering."""
+    asked: list[str] = []
+    bot.db.conn.set_trace_callback(lambda sql: asked.append(sql) if "bm25(" in sql else None)
+    try:
+        searcher.ask(question)
+    finally:
+        bot.db.conn.set_trace_callback(None)
+    return asked
+
+
+def test_warm_pins_the_vocabulary_phrases_so_no_question_asks_fts5_for_them(bot):
+    searcher = Searcher(bot.db)
+    question = "is 40 too old to switch careers into machine learning"
+    assert any("machine learning" in sql for sql in asked_of_fts5(bot, searcher, question))
+    searcher = Searcher(bot.db)
+    searcher.warm()
+    tips = searcher._ranked["tips"].postings()
+    assert tips.scores('"machine learning"') is not None and tips.scores('topics : "mentors"') is not None
+    assert not any("machine learning" in sql for sql in asked_of_fts5(bot, searcher, question))
+
+
+def test_after_warm_a_content_change_is_answered_at_once_and_the_postings_are_read_again_in_the_background(db_file):
+    reader, writer = open_db(db_file), open_db(db_file)
+    searcher = Searcher(reader)
+    searcher.warm()
+    before = searcher._ranked["tips"].postings()
+    writer.execute(
+        "INSERT INTO tips (id, title, tip, quote, speaker, source, start, \"end\", topics, questions) "
+        "SELECT 'zorblax', 'Zorblax', 'Zorblax zorblax.', quote, speaker, source, start, \"end\", 'x', 'zorblax?' "
+        "FROM tips LIMIT 1")
+    writer.conn.commit()
+    assert [c.id for c in searcher.ask("zorblax").results] == ["zorblax"]
+    tips = searcher._ranked["tips"]
+    for _ in range(200):  # the background reading takes milliseconds here; allow ten seconds
+        if tips.postings() is not None:
+            break
+        time.sleep(0.05)
+    postings = tips.postings()
+    assert postings is not None and postings is not before
+    assert postings.scores('"machine learning"') is not None  # pinned again
+    assert tips.top(['"zorblax"'], 1) == fts5_top(reader, "tips", ['"zorblax"'], 1, TIPS_BM25)
     reader.conn.close()
     writer.conn.close()

@@ -29,6 +29,15 @@ class QueryScores:
     def clear(self) -> None:
         """Nothing is kept, so a content change needs nothing done."""
 
+    def warm(self, pins: Iterable[str] = ()) -> None:
+        """Nothing is kept, so there is nothing to read ahead."""
+
+    def count(self, phrases: Sequence[str], cap: int) -> int:
+        """How many rows `" OR ".join(phrases)` matches, counted up to `cap`."""
+        return self.db.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {self.table}_fts WHERE {self.table}_fts MATCH ? LIMIT ?)",
+            [" OR ".join(phrases), cap]).fetchone()[0]
+
     def top(self, phrases: Iterable[str], limit: int) -> list[tuple[int, float]]:
         """The `limit` best (rowid, score) for the query `" OR ".join(phrases)`: bm25()'s scores, negated.
 

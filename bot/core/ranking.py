@@ -8,12 +8,16 @@ question is ranked by adding up its phrases' arrays. That gives bm25()'s own sco
 (tests compare them) without its cost: bm25() spends 1.5–6 µs on every matched row of every
 question, and at 1,000 episodes one question matches most of the 33,500 tips.
 
+A common word's scores are not asked of FTS5 at all: they come from the table's postings
+(bot/core/postings.py), read once per content generation, so a question's first ask is cheap too.
+
 This is for a process that answers many questions (serve, the console, `ask --batch`): a one-off
 `careerbot ask` ranks with one bm25() query instead (bot/core/bm25.py) and never imports numpy.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
@@ -22,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.core.bm25 import bm25
+from bot.core.postings import MIN_ROWS, Postings
 
 if TYPE_CHECKING:
     from bot.store import SQL
@@ -33,41 +38,106 @@ class PhraseScores:
     """Each phrase's bm25() scores in one FTS5 table, kept until `clear` (a content change).
 
     Safe to share between the event loop and a worker thread (serve runs Slack and Discord at once).
+    Postings are read on first need, in the asking thread; after `warm` (a serving process) they are
+    read again in a background thread after each content change, and questions asked meanwhile go
+    to FTS5, as they would without postings.
     """
 
-    def __init__(self, db: SQL, table: str, weights: Sequence[float] = (), budget: int = BUDGET) -> None:
-        self.db, self.table, self.budget = db, table, budget
+    def __init__(self, db: SQL, table: str, weights: Sequence[float] = (), budget: int = BUDGET,
+                 min_rows: int = MIN_ROWS) -> None:
+        self.db, self.table, self.budget, self.min_rows = db, table, budget, min_rows
+        self.weights = tuple(weights)
         self._bm25 = bm25(table, weights)
         self._kept: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._held = 0
         self._lock = threading.Lock()
         self._epoch = 0  # bumped by clear: scores read before a clear are not kept after it
+        self._postings: Postings | None = None
+        self._reading = threading.Lock()  # one reading of the postings at a time
+        self._pins: list[str] = []  # phrases `warm` asks FTS5 for whenever the postings are read
+        self._background = False
 
     def clear(self) -> None:
         with self._lock:
             self._kept.clear()
             self._held = 0
             self._epoch += 1
+            self._postings = None
+        if self._background and not self._reading.locked():
+            threading.Thread(target=self._read, name=f"postings-{self.table}", daemon=True).start()
+
+    def warm(self, pins: Iterable[str] = ()) -> None:
+        """Read the postings now, ask FTS5 for `pins` (phrases they cannot score), and from now on
+        read them again in the background after each content change."""
+        self._pins = list(dict.fromkeys(pins))
+        self._read()
+        self._background = True
+
+    def postings(self) -> Postings | None:
+        """This content's postings; None while a background reading is under way (see the class)."""
+        found = self._postings
+        if found is None and not self._background:
+            self._read()
+            found = self._postings
+        return found
+
+    def _read(self) -> None:
+        """Read the postings (and the pins) until a reading outlives no content change."""
+        with self._reading:
+            while True:
+                with self._lock:
+                    if self._postings is not None:
+                        return
+                    epoch = self._epoch
+                try:
+                    postings = Postings(self.db, self.table, self.weights, self.min_rows)
+                    for phrase in self._pins:
+                        if postings.scores(phrase) is None:
+                            postings.pin(phrase, self._asked(phrase))
+                except sqlite3.ProgrammingError:  # the database was closed under a background reading
+                    return
+                with self._lock:
+                    if epoch == self._epoch:  # else the content changed while reading: read again
+                        self._postings = postings
+                        return
 
     def scores(self, phrase: str) -> tuple[np.ndarray, np.ndarray]:
         """The rows that `phrase` (one FTS5 phrase, optionally with a column filter) matches, and its score in each."""
+        postings = self.postings()
+        found = postings.scores(phrase) if postings is not None else None
+        if found is not None:
+            return found
         with self._lock:
             found = self._kept.get(phrase)
             if found is not None:
                 self._kept.move_to_end(phrase)
                 return found
             epoch = self._epoch
-        cursor = self.db.execute(
-            f"SELECT rowid, -{self._bm25} FROM {self.table}_fts WHERE {self.table}_fts MATCH ?", [phrase])
-        pairs = np.array(cursor.fetchall(), dtype=np.float64).reshape(-1, 2)
-        found = (pairs[:, 0].astype(np.int64), np.ascontiguousarray(pairs[:, 1]))
+        found = self._asked(phrase)
         with self._lock:
-            if epoch == self._epoch and len(pairs) <= self.budget and phrase not in self._kept:
+            if epoch == self._epoch and len(found[0]) <= self.budget and phrase not in self._kept:
                 self._kept[phrase] = found
-                self._held += len(pairs)
+                self._held += len(found[0])
                 while self._held > self.budget:
                     self._held -= len(self._kept.popitem(last=False)[1][0])
         return found
+
+    def _asked(self, phrase: str) -> tuple[np.ndarray, np.ndarray]:
+        """The phrase's rows and scores from FTS5 itself."""
+        cursor = self.db.execute(
+            f"SELECT rowid, -{self._bm25} FROM {self.table}_fts WHERE {self.table}_fts MATCH ?", [phrase])
+        pairs = np.array(cursor.fetchall(), dtype=np.float64).reshape(-1, 2)
+        return pairs[:, 0].astype(np.int64), np.ascontiguousarray(pairs[:, 1])
+
+    def count(self, phrases: Sequence[str], cap: int) -> int:
+        """How many rows `" OR ".join(phrases)` matches, up to `cap`: the phrases' rows, united."""
+        found = [rows for rows in (self.scores(phrase)[0] for phrase in phrases) if len(rows)]
+        if len(found) < 2:
+            return min(len(found[0]) if found else 0, cap)  # a phrase's rows are distinct
+        seen = np.zeros(max(int(rows.max()) for rows in found) + 1, dtype=bool)
+        for rows in found:
+            seen[rows] = True
+        return min(int(np.count_nonzero(seen)), cap)
 
     def top(self, phrases: Iterable[str], limit: int) -> list[tuple[int, float]]:
         """The `limit` best (rowid, score) for the query `" OR ".join(phrases)`: bm25()'s scores, negated.

@@ -60,12 +60,6 @@ def unit_phrases(unit: Unit) -> list[str]:
     return parts + [f"topics : {fts_phrase(t.replace('-', ' '))}" for t in unit.topics]
 
 
-def unit_expression(unit: Unit) -> str:
-    """One unit as FTS5 syntax; a lone phrase stays bare, so it shares its count with the typed word."""
-    parts = unit_phrases(unit)
-    return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
-
-
 def overlaps(a: Card, b: Card) -> bool:
     if a.source != b.source:
         return False
@@ -128,18 +122,26 @@ class Searcher:
             self._episodes[source] = (row[0], row[1], row[2])
         return self._episodes[source]
 
-    def _count(self, table: str, expression: str) -> int:
-        """How many rows of `table` match, counted up to just past COMMON of them (cached)."""
-        key = (table, expression)
+    def _count(self, table: str, phrases: list[str]) -> int:
+        """How many rows of `table` match any of the phrases, counted up to just past COMMON of them (cached)."""
+        key = (table, tuple(phrases))
         if key not in self._counts:
             if len(self._counts) > 100_000:
                 self._counts.clear()
-            cap = int(COMMON * self._rows[table]) + 1
-            self._counts[key] = self.db.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM {table}_fts WHERE {table}_fts MATCH ? LIMIT ?)",
-                [expression, cap],
-            ).fetchone()[0]
+            self._counts[key] = self._ranked[table].count(phrases, int(COMMON * self._rows[table]) + 1)
         return self._counts[key]
+
+    def warm(self) -> None:
+        """Read the postings and ask FTS5 for every phrase of the vocabulary now, not at a member's question.
+
+        A serving process calls this at start; after a content change the same is then done again in
+        the background (bot/core/ranking.py). docs/benchmarks.md has what it costs at 1,000 episodes.
+        """
+        vocabulary = self.vocabulary()
+        phrases = [fts_phrase(p) for p in vocabulary.phrases()]
+        topics = [f"topics : {fts_phrase(slug.replace('-', ' '))}" for slug in vocabulary.topics]
+        self._ranked["tips"].warm([*phrases, *topics])
+        self._ranked["passages"].warm(phrases)
 
     # -- the answer ------------------------------------------------------------------------
     def ask(self, question: str, k: int = 3, topic: str | None = None) -> Answer:
@@ -171,8 +173,8 @@ class Searcher:
         total = self._rows["tips"] or 1
         ceiling = math.log(1 + (total + 0.5) / 0.5)
         for unit in units:
-            unit.df = self._count("tips", unit_expression(unit))
-            unit.passage_df = self._count("passages", unit_expression(Unit(unit.key, unit.phrases)))
+            unit.df = self._count("tips", unit_phrases(unit))
+            unit.passage_df = self._count("passages", unit_phrases(Unit(unit.key, unit.phrases)))
             unit.weight = math.log(1 + (total - unit.df + 0.5) / (unit.df + 0.5)) if unit.df else ceiling
         return sum(bool(u.df or u.topics or u.passage_df) for u in units) / len(units)
 
@@ -217,7 +219,7 @@ class Searcher:
         """
         typed = dict.fromkeys(w for u in units for w in words(u.key) if w not in STOPWORDS)
         parts = [(unit_phrases(u), u.df) for u in units]
-        parts += [([fts_phrase(w)], self._count("tips", fts_phrase(w))) for w in typed] * round(1 / EXPANSION_SHARE)
+        parts += [([fts_phrase(w)], self._count("tips", [fts_phrase(w)])) for w in typed] * round(1 / EXPANSION_SHARE)
         return self._weighty(parts, "tips")
 
     def tip_query(self, units: list[Unit]) -> str:

@@ -118,6 +118,13 @@ class Vocabulary:
                     vocab.max_len = max(vocab.max_len, len(key))
         return vocab
 
+    def phrases(self) -> list[str]:
+        """Every phrase a unit can search for: synonyms, topic terms, labels and slugs."""
+        found = [p for group in self.groups for p in group]
+        for slug, (label, terms) in self.topics.items():
+            found += [*terms, label, slug.replace("-", " ")]
+        return list(dict.fromkeys(p for p in found if p.strip()))
+
     def units(self, query: str) -> list[Unit]:
         """Longest vocabulary phrases first, then the remaining content words, in question order."""
         tokens = words(query)

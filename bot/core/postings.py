@@ -1,0 +1,148 @@
+"""Every common word's rows in one FTS5 index, read once, so that a question's first ask is cheap too.
+
+FTS5's bm25() costs 1.5–6 µs on each row a phrase matches: at 1,000 episodes a common word
+("time", "learn") matches 50,000 passages, and a question's first ask spent 50–180 ms on each
+such word. This module reads, once per content generation, which rows each word found in at
+least `min_rows` of them occurs in, with its field-weighted frequency there (from FTS5's own
+fts5vocab table, one `group_concat` per word, so without a Python object per row), and the
+length of every row (from the index's %_docsize table). A word's bm25() scores are then a few
+array operations on FTS5's own formula (sqlite/ext/fts5/fts5_aux.c), which tests compare with
+FTS5. Rarer words are cheap for FTS5 itself. Phrases of several words and column filters
+(`topics : "…"`) need positions, so they are asked of FTS5 once and pinned (`pin`).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import sqlite3
+import threading
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from bot.store import SQL
+
+MIN_ROWS = 256  # a word in fewer rows costs FTS5 at most ~1 ms; indexing it would not pay
+K1, B = 1.2, 0.75  # bm25()'s constants in fts5_aux.c
+PHRASE = re.compile(r'^(?:(\w+) : )?"((?:[^"]|"")*)"$')  # as search.fts_phrase writes it, maybe column-filtered
+
+Key = tuple[str | None, tuple[str, ...]]  # (column filter, FTS5 tokens)
+
+
+class Postings:
+    """One FTS5 table's common words (rows, field-weighted frequency) and its row lengths."""
+
+    def __init__(self, db: SQL, table: str, weights: tuple[float, ...] = (), min_rows: int = MIN_ROWS) -> None:
+        self.table = table
+        sql, = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [f"{table}_fts"]).fetchone()
+        option = re.search(r"tokenize\s*=\s*'([^']*)'", sql)
+        self.tokenize = option.group(1) if option else "unicode61"
+        self._lengths, self.rows = _row_lengths(db, table)
+        self.avgdl = float(self._lengths.sum()) / max(self.rows, 1)
+        self._words = _common_words(db, table, weights, min_rows)
+        self._pinned: dict[Key, tuple[np.ndarray, np.ndarray]] = {}
+        self._lock = threading.Lock()
+
+    def key(self, phrase: str) -> Key | None:
+        """The phrase as FTS5 reads it: its column filter and tokens (None if it is not one quoted phrase)."""
+        found = PHRASE.match(phrase)
+        if found is None:
+            return None
+        return found.group(1), fts5_tokens(found.group(2).replace('""', '"'), self.tokenize)
+
+    def scores(self, phrase: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """The rows the phrase matches and its bm25() score in each (negated), or None if not known here."""
+        key = self.key(phrase)
+        if key is None:
+            return None
+        column, tokens = key
+        if column is None and len(tokens) == 1 and tokens[0] in self._words:
+            rows, freq = self._words[tokens[0]]
+            return rows, self._bm25(rows, freq)
+        with self._lock:
+            return self._pinned.get(key)
+
+    def pin(self, phrase: str, found: tuple[np.ndarray, np.ndarray]) -> None:
+        """Keep a phrase's scores (asked of FTS5) for as long as this content lasts."""
+        key = self.key(phrase)
+        if key is not None:
+            with self._lock:
+                self._pinned[key] = found
+
+    def words(self) -> int:
+        return len(self._words)
+
+    def _bm25(self, rows: np.ndarray, freq: np.ndarray) -> np.ndarray:
+        """fts5_aux.c's per-phrase score, in its order of operations (so the same doubles come out)."""
+        idf = math.log((self.rows - len(rows) + 0.5) / (len(rows) + 0.5))
+        if idf <= 0.0:
+            idf = 1e-6
+        return idf * ((freq * (K1 + 1.0)) / (freq + K1 * (1 - B + B * self._lengths[rows] / self.avgdl)))
+
+
+def _row_lengths(db: SQL, table: str) -> tuple[np.ndarray, int]:
+    """Every row's length in tokens (all columns), by rowid, from FTS5's %_docsize (a varint per column)."""
+    ids: list[int] = []
+    blobs: list[bytes] = []
+    for rowid, size in db.execute(f"SELECT id, sz FROM {table}_fts_docsize"):
+        ids.append(rowid)
+        blobs.append(size)
+    lengths = np.zeros(max(ids, default=0) + 1)
+    if not ids:
+        return lengths, 0
+    data = np.frombuffer(b"".join(blobs), dtype=np.uint8).astype(np.int64)
+    ends = np.flatnonzero(data < 0x80)  # a varint's last byte has its high bit clear
+    byte = np.arange(len(data))
+    place = ends[np.searchsorted(ends, byte)] - byte  # bytes left in its varint: big-endian 7-bit groups
+    values = (data & 0x7F) << (7 * place)
+    owner = np.repeat(np.arange(len(ids)), [len(b) for b in blobs])
+    lengths[ids] = np.bincount(owner, weights=values, minlength=len(ids))
+    return lengths, len(ids)
+
+
+def _common_words(db: SQL, table: str, weights: tuple[float, ...], min_rows: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each word in at least min_rows rows: its rows (ascending) and its field-weighted frequency in each."""
+    db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{table}_fts_words USING fts5vocab(main, {table}_fts, row)")
+    db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{table}_fts_instances "
+               f"USING fts5vocab(main, {table}_fts, instance)")
+    columns = [name for _, name, *_ in db.execute(f"PRAGMA table_info({table}_fts)")]
+    column = "CASE col " + " ".join(f"WHEN '{name}' THEN {i}" for i, name in enumerate(columns)) + " END"
+    weight = np.array([*weights, *[1.0] * len(columns)][: len(columns)])  # bm25() weighs unlisted columns 1.0
+    words = [term for (term,) in db.execute(f"SELECT term FROM temp.{table}_fts_words WHERE doc >= ?", [min_rows])]
+    found = {}
+    for term in words:
+        # one string of doc x columns + column per instance: numpy parses it without a Python object per row
+        listed, = db.execute(f"SELECT group_concat(doc * {len(columns)} + {column}) FROM temp.{table}_fts_instances "
+                             "WHERE term = ?", [term]).fetchone()
+        if not listed:
+            continue
+        doc, col = np.divmod(np.fromstring(listed, dtype=np.int64, sep=","), len(columns))
+        starts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])  # instances come by doc, then column, offset
+        found[term] = (doc[starts], np.add.reduceat(weight[col], starts))
+    return found
+
+
+@functools.lru_cache(maxsize=65536)
+def fts5_tokens(text: str, tokenize: str) -> tuple[str, ...]:
+    """The tokens FTS5 makes of `text` with this tokenizer: it tokenizes them itself, in a private table."""
+    conn = _tokenizer(tokenize)
+    with _TOKENIZING:
+        conn.execute("INSERT INTO t (rowid, x) VALUES (1, ?)", [text])
+        try:
+            return tuple(term for (term,) in conn.execute("SELECT term FROM v ORDER BY offset"))
+        finally:
+            conn.execute("DELETE FROM t")
+
+
+_TOKENIZING = threading.Lock()
+
+
+@functools.cache
+def _tokenizer(tokenize: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+    conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize='{tokenize}')")
+    conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
+    return conn
