@@ -220,6 +220,9 @@ async def serve(settings: Settings, bot: CareerBot, stop: asyncio.Event | None =
             reason = os.strerror(exc.errno) if exc.errno else str(exc)
             raise StartupError(f"PORT: cannot listen on {settings.host}:{settings.port}: {reason}", 2) from None
         log.info("serve.listening", host=settings.host, port=settings.port)
+        warming = time.monotonic()
+        await asyncio.to_thread(bot.searcher.warm)  # before any member asks: see Searcher.warm
+        log.info("serve.warmed", seconds=round(time.monotonic() - warming, 3))
         for frontend in state.frontends:
             started.append(frontend)
             try:
@@ -292,6 +295,7 @@ async def _shutdown(state: State, started: list[Frontend], runner: web.AppRunner
         CONNECTED.labels(frontend.name).set(0)
     await _bounded("http", runner.cleanup, grace + 1.0, force)
     try:
+        state.bot.searcher.stop()  # no reading ahead may run while the database closes
         state.bot.db.conn.close()
     except Exception as exc:  # noqa: BLE001
         log.error("serve.database_close_failed", error=exc.__class__.__name__)

@@ -32,6 +32,9 @@ class QueryScores:
     def warm(self, pins: Iterable[str] = ()) -> None:
         """Nothing is kept, so there is nothing to read ahead."""
 
+    def stop(self) -> None:
+        """Nothing is read in the background."""
+
     def count(self, phrases: Sequence[str], cap: int) -> int:
         """How many rows `" OR ".join(phrases)` matches, counted up to `cap`."""
         return self.db.execute(

@@ -32,17 +32,22 @@ PHRASE = re.compile(r'^(?:(\w+) : )?"((?:[^"]|"")*)"$')  # as search.fts_phrase 
 Key = tuple[str | None, tuple[str, ...]]  # (column filter, FTS5 tokens)
 
 
+class Stopped(Exception):
+    """A reading was stopped (the process is shutting down and will close the database)."""
+
+
 class Postings:
     """One FTS5 table's common words (rows, field-weighted frequency) and its row lengths."""
 
-    def __init__(self, db: SQL, table: str, weights: tuple[float, ...] = (), min_rows: int = MIN_ROWS) -> None:
+    def __init__(self, db: SQL, table: str, weights: tuple[float, ...] = (), min_rows: int = MIN_ROWS,
+                 stop: threading.Event | None = None) -> None:
         self.table = table
         sql, = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [f"{table}_fts"]).fetchone()
         option = re.search(r"tokenize\s*=\s*'([^']*)'", sql)
         self.tokenize = option.group(1) if option else "unicode61"
         self._lengths, self.rows = _row_lengths(db, table)
         self.avgdl = float(self._lengths.sum()) / max(self.rows, 1)
-        self._words = _common_words(db, table, weights, min_rows)
+        self._words = _common_words(db, table, weights, min_rows, stop or threading.Event())
         self._pinned: dict[Key, tuple[np.ndarray, np.ndarray]] = {}
         self._lock = threading.Lock()
 
@@ -80,7 +85,8 @@ class Postings:
         idf = math.log((self.rows - len(rows) + 0.5) / (len(rows) + 0.5))
         if idf <= 0.0:
             idf = 1e-6
-        return idf * ((freq * (K1 + 1.0)) / (freq + K1 * (1 - B + B * self._lengths[rows] / self.avgdl)))
+        f = freq.astype(np.float64)
+        return idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + B * self._lengths[rows] / self.avgdl)))
 
 
 def _row_lengths(db: SQL, table: str) -> tuple[np.ndarray, int]:
@@ -103,7 +109,8 @@ def _row_lengths(db: SQL, table: str) -> tuple[np.ndarray, int]:
     return lengths, len(ids)
 
 
-def _common_words(db: SQL, table: str, weights: tuple[float, ...], min_rows: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _common_words(db: SQL, table: str, weights: tuple[float, ...], min_rows: int,
+                  stop: threading.Event) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Each word in at least min_rows rows: its rows (ascending) and its field-weighted frequency in each."""
     db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{table}_fts_words USING fts5vocab(main, {table}_fts, row)")
     db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{table}_fts_instances "
@@ -114,6 +121,8 @@ def _common_words(db: SQL, table: str, weights: tuple[float, ...], min_rows: int
     words = [term for (term,) in db.execute(f"SELECT term FROM temp.{table}_fts_words WHERE doc >= ?", [min_rows])]
     found = {}
     for term in words:
+        if stop.is_set():
+            raise Stopped
         # one string of doc x columns + column per instance: numpy parses it without a Python object per row
         listed, = db.execute(f"SELECT group_concat(doc * {len(columns)} + {column}) FROM temp.{table}_fts_instances "
                              "WHERE term = ?", [term]).fetchone()
@@ -121,7 +130,9 @@ def _common_words(db: SQL, table: str, weights: tuple[float, ...], min_rows: int
             continue
         doc, col = np.divmod(np.fromstring(listed, dtype=np.int64, sep=","), len(columns))
         starts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])  # instances come by doc, then column, offset
-        found[term] = (doc[starts], np.add.reduceat(weight[col], starts))
+        # half the memory: rowids fit 32 bits, frequencies (sums of weights in halves) are exact in float32
+        rows = doc[starts].astype(np.int32) if doc[-1] < 2**31 else doc[starts]
+        found[term] = (rows, np.add.reduceat(weight[col], starts).astype(np.float32))
     return found
 
 

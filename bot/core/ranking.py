@@ -17,7 +17,6 @@ This is for a process that answers many questions (serve, the console, `ask --ba
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
@@ -26,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.core.bm25 import bm25
-from bot.core.postings import MIN_ROWS, Postings
+from bot.core.postings import MIN_ROWS, Postings, Stopped
 
 if TYPE_CHECKING:
     from bot.store import SQL
@@ -56,6 +55,7 @@ class PhraseScores:
         self._reading = threading.Lock()  # one reading of the postings at a time
         self._pins: list[str] = []  # phrases `warm` asks FTS5 for whenever the postings are read
         self._background = False
+        self._stop = threading.Event()
 
     def clear(self) -> None:
         with self._lock:
@@ -63,15 +63,24 @@ class PhraseScores:
             self._held = 0
             self._epoch += 1
             self._postings = None
-        if self._background and not self._reading.locked():
+        if self._background:  # readings queue on a lock; one that finds the postings read returns at once
             threading.Thread(target=self._read, name=f"postings-{self.table}", daemon=True).start()
 
     def warm(self, pins: Iterable[str] = ()) -> None:
         """Read the postings now, ask FTS5 for `pins` (phrases they cannot score), and from now on
         read them again in the background after each content change."""
         self._pins = list(dict.fromkeys(pins))
+        with self._lock:
+            self._postings = None  # read again, the pins included
         self._read()
-        self._background = True
+        self._background = not self._stop.is_set()
+
+    def stop(self) -> None:
+        """Stop reading, and return once no reading runs: the database may be closed after this."""
+        self._stop.set()
+        self._background = False
+        with self._reading:
+            pass
 
     def postings(self) -> Postings | None:
         """This content's postings; None while a background reading is under way (see the class)."""
@@ -84,22 +93,27 @@ class PhraseScores:
     def _read(self) -> None:
         """Read the postings (and the pins) until a reading outlives no content change."""
         with self._reading:
-            while True:
+            while not self._stop.is_set():
                 with self._lock:
                     if self._postings is not None:
                         return
                     epoch = self._epoch
                 try:
-                    postings = Postings(self.db, self.table, self.weights, self.min_rows)
-                    for phrase in self._pins:
-                        if postings.scores(phrase) is None:
-                            postings.pin(phrase, self._asked(phrase))
-                except sqlite3.ProgrammingError:  # the database was closed under a background reading
+                    postings = self._pin(Postings(self.db, self.table, self.weights, self.min_rows, self._stop))
+                except Stopped:
                     return
                 with self._lock:
                     if epoch == self._epoch:  # else the content changed while reading: read again
                         self._postings = postings
                         return
+
+    def _pin(self, postings: Postings) -> Postings:
+        for phrase in self._pins:
+            if self._stop.is_set():
+                raise Stopped
+            if postings.scores(phrase) is None:
+                postings.pin(phrase, self._asked(phrase))
+        return postings
 
     def scores(self, phrase: str) -> tuple[np.ndarray, np.ndarray]:
         """The rows that `phrase` (one FTS5 phrase, optionally with a column filter) matches, and its score in each."""

@@ -10,6 +10,7 @@ citations. The thresholds are calibrated in docs/quality.md.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -83,6 +84,8 @@ class Searcher:
         self._rows: dict[str, int] = {}
         self._counts: dict[tuple[str, str], int] = {}
         self._stem_sets: dict[int, frozenset[str]] = {}
+        self._warming = threading.Lock()
+        self._stopped = False
         if keep_scores:
             from bot.core.ranking import PhraseScores  # imports numpy, which a one-off ask does without
         ranking = PhraseScores if keep_scores else QueryScores
@@ -137,11 +140,22 @@ class Searcher:
         A serving process calls this at start; after a content change the same is then done again in
         the background (bot/core/ranking.py). docs/benchmarks.md has what it costs at 1,000 episodes.
         """
-        vocabulary = self.vocabulary()
-        phrases = [fts_phrase(p) for p in vocabulary.phrases()]
-        topics = [f"topics : {fts_phrase(slug.replace('-', ' '))}" for slug in vocabulary.topics]
-        self._ranked["tips"].warm([*phrases, *topics])
-        self._ranked["passages"].warm(phrases)
+        with self._warming:
+            if self._stopped:
+                return
+            vocabulary = self.vocabulary()
+            phrases = [fts_phrase(p) for p in vocabulary.phrases()]
+            topics = [f"topics : {fts_phrase(slug.replace('-', ' '))}" for slug in vocabulary.topics]
+            self._ranked["tips"].warm([*phrases, *topics])
+            self._ranked["passages"].warm(phrases)
+
+    def stop(self) -> None:
+        """Stop reading ahead (`warm`, and readings after content changes); call before closing the database."""
+        self._stopped = True
+        for scores in self._ranked.values():
+            scores.stop()
+        with self._warming:  # a warm under way has seen its readings stopped and returns
+            pass
 
     # -- the answer ------------------------------------------------------------------------
     def ask(self, question: str, k: int = 3, topic: str | None = None) -> Answer:

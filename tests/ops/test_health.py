@@ -33,6 +33,8 @@ async def test_not_ready_until_every_platform_is_connected(serve_proc, sink, db_
     while not serve.event("serve.started"):
         assert serve.proc.returncode is None, serve.output()
         await asyncio.sleep(0.05)
+    log = serve.output()  # the search is warmed (Searcher.warm) after listening, before any platform starts
+    assert log.index('"serve.listening"') < log.index('"serve.warmed"') < log.index('"serve.started"')
     status, health = await serve.get("/healthz")
     assert status == 200 and health["platforms"] == {"standin": "connecting"}  # alive ...
     assert health["scheduler"] == "none"  # CAREERBOT_SCHEDULER=false: another process posts

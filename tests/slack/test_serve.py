@@ -39,6 +39,12 @@ async def test_serve_answers_a_signed_ask_on_port(fake_slack, db_file):
     try:
         async with aiohttp.ClientSession() as session:
             health = await wait_listening(f"{base}/healthz", session, task)
+            for _ in range(200):  # serve listens first, then warms the search (Searcher.warm), then connects
+                if health["platforms"]["slack"] == "connected":
+                    break
+                await asyncio.sleep(0.025)
+                async with session.get(f"{base}/healthz") as resp:
+                    health = await resp.json()
             assert health["platforms"]["slack"] == "connected"
             body = command_body("/ask", MENTOR, fake_slack.response_url("serve"))
             async with session.post(f"{base}/slack/events", data=body.encode(),
