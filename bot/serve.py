@@ -221,8 +221,8 @@ async def serve(settings: Settings, bot: CareerBot, stop: asyncio.Event | None =
             raise StartupError(f"PORT: cannot listen on {settings.host}:{settings.port}: {reason}", 2) from None
         log.info("serve.listening", host=settings.host, port=settings.port)
         warming = time.monotonic()
-        await asyncio.to_thread(bot.searcher.warm)  # before any member asks: see Searcher.warm
-        log.info("serve.warmed", seconds=round(time.monotonic() - warming, 3))
+        held = await asyncio.to_thread(bot.searcher.warm)  # before any member asks: see Searcher.warm
+        log.info("serve.warmed", seconds=round(time.monotonic() - warming, 3), postings_mb=round(held / 1e6, 1))
         for frontend in state.frontends:
             started.append(frontend)
             try:

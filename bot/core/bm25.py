@@ -35,6 +35,9 @@ class QueryScores:
     def stop(self) -> None:
         """Nothing is read in the background."""
 
+    def nbytes(self) -> int:
+        return 0
+
     def count(self, phrases: Sequence[str], cap: int) -> int:
         """How many rows `" OR ".join(phrases)` matches, counted up to `cap`."""
         return self.db.execute(

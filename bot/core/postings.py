@@ -80,6 +80,12 @@ class Postings:
     def words(self) -> int:
         return len(self._words)
 
+    def nbytes(self) -> int:
+        """Memory held by the arrays (row lengths, common words, pinned phrases)."""
+        with self._lock:
+            arrays = [a for pair in [*self._words.values(), *self._pinned.values()] for a in pair]
+        return self._lengths.nbytes + sum(a.nbytes for a in arrays)
+
     def _bm25(self, rows: np.ndarray, freq: np.ndarray) -> np.ndarray:
         """fts5_aux.c's per-phrase score, in its order of operations (so the same doubles come out)."""
         idf = math.log((self.rows - len(rows) + 0.5) / (len(rows) + 0.5))

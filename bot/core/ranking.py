@@ -82,6 +82,11 @@ class PhraseScores:
         with self._reading:
             pass
 
+    def nbytes(self) -> int:
+        """Memory held by the postings (the kept phrases are bounded by the budget)."""
+        postings = self._postings
+        return postings.nbytes() if postings is not None else 0
+
     def postings(self) -> Postings | None:
         """This content's postings; None while a background reading is under way (see the class)."""
         found = self._postings

@@ -134,20 +134,22 @@ class Searcher:
             self._counts[key] = self._ranked[table].count(phrases, int(COMMON * self._rows[table]) + 1)
         return self._counts[key]
 
-    def warm(self) -> None:
+    def warm(self) -> int:
         """Read the postings and ask FTS5 for every phrase of the vocabulary now, not at a member's question.
 
         A serving process calls this at start; after a content change the same is then done again in
         the background (bot/core/ranking.py). docs/benchmarks.md has what it costs at 1,000 episodes.
+        Returns the bytes the postings hold.
         """
         with self._warming:
             if self._stopped:
-                return
+                return 0
             vocabulary = self.vocabulary()
             phrases = [fts_phrase(p) for p in vocabulary.phrases()]
             topics = [f"topics : {fts_phrase(slug.replace('-', ' '))}" for slug in vocabulary.topics]
             self._ranked["tips"].warm([*phrases, *topics])
             self._ranked["passages"].warm(phrases)
+            return sum(scores.nbytes() for scores in self._ranked.values())
 
     def stop(self) -> None:
         """Stop reading ahead (`warm`, and readings after content changes); call before closing the database."""
