@@ -45,8 +45,8 @@ class Postings:
         sql, = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [f"{table}_fts"]).fetchone()
         option = re.search(r"tokenize\s*=\s*'([^']*)'", sql)
         self.tokenize = option.group(1) if option else "unicode61"
-        self._lengths, self.rows = _row_lengths(db, table)
-        self.avgdl = float(self._lengths.sum()) / max(self.rows, 1)
+        self._lengths, self.row_count = _row_lengths(db, table)
+        self.avgdl = float(self._lengths.sum()) / max(self.row_count, 1)
         self._words = _common_words(db, table, weights, min_rows, stop or threading.Event())
         self._pinned: dict[Key, tuple[np.ndarray, np.ndarray]] = {}
         self._lock = threading.Lock()
@@ -88,7 +88,7 @@ class Postings:
 
     def _bm25(self, rows: np.ndarray, freq: np.ndarray) -> np.ndarray:
         """fts5_aux.c's per-phrase score, in its order of operations (so the same doubles come out)."""
-        idf = math.log((self.rows - len(rows) + 0.5) / (len(rows) + 0.5))
+        idf = math.log((self.row_count - len(rows) + 0.5) / (len(rows) + 0.5))
         if idf <= 0.0:
             idf = 1e-6
         f = freq.astype(np.float64)

@@ -37,6 +37,7 @@ RELATIVE = 0.3  # a further result must score at least this share of the best on
 CANDIDATES = 12
 OVERLAP = 0.5  # two results sharing more than half of the shorter span are the same moment
 COMMON = 0.5  # a part of the query found in more than this share of a table's rows is left out of its ranking
+KEPT = 100_000  # entries in each of the searcher's caches (row counts, texts' stems) before it starts afresh
 
 
 @dataclass
@@ -82,7 +83,7 @@ class Searcher:
         self._vocab: Vocabulary | None = None
         self._episodes: dict[str, tuple[str, str | None, str]] = {}
         self._rows: dict[str, int] = {}
-        self._counts: dict[tuple[str, str], int] = {}
+        self._counts: dict[tuple[str, tuple[str, ...]], int] = {}
         self._stem_sets: dict[int, frozenset[str]] = {}
         self._warming = threading.Lock()
         self._stopped = False
@@ -129,7 +130,7 @@ class Searcher:
         """How many rows of `table` match any of the phrases, counted up to just past COMMON of them (cached)."""
         key = (table, tuple(phrases))
         if key not in self._counts:
-            if len(self._counts) > 100_000:
+            if len(self._counts) > KEPT:
                 self._counts.clear()
             self._counts[key] = self._ranked[table].count(phrases, int(COMMON * self._rows[table]) + 1)
         return self._counts[key]
@@ -149,6 +150,14 @@ class Searcher:
             topics = [f"topics : {fts_phrase(slug.replace('-', ' '))}" for slug in vocabulary.topics]
             self._ranked["tips"].warm([*phrases, *topics])
             self._ranked["passages"].warm(phrases)
+            tips = self.db.execute("SELECT title, tip, quote, questions, topics, context FROM tips "
+                                   "WHERE status = 'active' ORDER BY n")
+            for row in tips:  # their stems, for coverage: a first question would spend most of its time here
+                if self._stopped or len(self._stem_sets) > KEPT // 2:
+                    break
+                self._stem_set(_searchable(*row))
+                for question in row[3].split("\n"):
+                    self._stem_set(question)
             return sum(scores.nbytes() for scores in self._ranked.values())
 
     def stop(self) -> None:
@@ -208,7 +217,7 @@ class Searcher:
         key = hash(text)
         found = self._stem_sets.get(key)
         if found is None:
-            if len(self._stem_sets) > 100_000:
+            if len(self._stem_sets) > KEPT:
                 self._stem_sets.clear()
             found = self._stem_sets[key] = frozenset(stems(text))
         return found
@@ -257,7 +266,7 @@ class Searcher:
         cards = []
         for n, tid, title, tip, quote, speaker, source, start, end, topics, questions, context in rows:
             topic_list = topics.split()
-            searchable = " ".join([title, tip, quote, questions, topics.replace("-", " "), context])
+            searchable = _searchable(title, tip, quote, questions, topics, context)
             episode, url, _ = self._episode(source)
             card = Card(tid, "tip", title, tip, quote, speaker, episode, source, start, end,
                         moment_url(url, start), score=scores[n], topics=topic_list)
@@ -332,6 +341,11 @@ class Searcher:
             cards.append(Card(tid, "tip", title, tip, quote, speaker, episode, source, start, end,
                               moment_url(url, start), topics=topics.split()))
         return cards
+
+
+def _searchable(title: str, tip: str, quote: str, questions: str, topics: str, context: str) -> str:
+    """A tip's text as its coverage of a question is measured."""
+    return " ".join([title, tip, quote, questions, topics.replace("-", " "), context])
 
 
 def _excerpt(text: str, limit: int = 300) -> str:
