@@ -41,15 +41,13 @@ class Postings:
 
     def __init__(self, db: SQL, table: str, weights: tuple[float, ...] = (), min_rows: int = MIN_ROWS,
                  stop: threading.Event | None = None) -> None:
-        self.table = table
         sql, = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [f"{table}_fts"]).fetchone()
         option = re.search(r"tokenize\s*=\s*'([^']*)'", sql)
         self.tokenize = option.group(1) if option else "unicode61"
         self._lengths, self.row_count = _row_lengths(db, table)
         self.avgdl = float(self._lengths.sum()) / max(self.row_count, 1)
         self._words = _common_words(db, table, weights, min_rows, stop or threading.Event())
-        self._pinned: dict[Key, tuple[np.ndarray, np.ndarray]] = {}
-        self._lock = threading.Lock()
+        self._pinned: dict[Key, tuple[np.ndarray, np.ndarray]] = {}  # filled while reading, before sharing
 
     def key(self, phrase: str) -> Key | None:
         """The phrase as FTS5 reads it: its column filter and tokens (None if it is not one quoted phrase)."""
@@ -67,23 +65,23 @@ class Postings:
         if column is None and len(tokens) == 1 and tokens[0] in self._words:
             rows, freq = self._words[tokens[0]]
             return rows, self._bm25(rows, freq)
-        with self._lock:
-            return self._pinned.get(key)
+        return self._pinned.get(key)
 
     def pin(self, phrase: str, found: tuple[np.ndarray, np.ndarray]) -> None:
-        """Keep a phrase's scores (asked of FTS5) for as long as this content lasts."""
+        """Keep a phrase's scores (asked of FTS5) for as long as this content lasts.
+
+        Only while the postings are being read: once shared between threads they are not changed.
+        """
         key = self.key(phrase)
         if key is not None:
-            with self._lock:
-                self._pinned[key] = found
+            self._pinned[key] = found
 
     def words(self) -> int:
         return len(self._words)
 
     def nbytes(self) -> int:
         """Memory held by the arrays (row lengths, common words, pinned phrases)."""
-        with self._lock:
-            arrays = [a for pair in [*self._words.values(), *self._pinned.values()] for a in pair]
+        arrays = [a for pair in [*self._words.values(), *self._pinned.values()] for a in pair]
         return self._lengths.nbytes + sum(a.nbytes for a in arrays)
 
     def _bm25(self, rows: np.ndarray, freq: np.ndarray) -> np.ndarray:
@@ -142,6 +140,9 @@ def _common_words(db: SQL, table: str, weights: tuple[float, ...], min_rows: int
     return found
 
 
+_TOKENIZING = threading.Lock()  # one private tokenizing table per tokenizer, shared by every thread
+
+
 @functools.lru_cache(maxsize=65536)
 def fts5_tokens(text: str, tokenize: str) -> tuple[str, ...]:
     """The tokens FTS5 makes of `text` with this tokenizer: it tokenizes them itself, in a private table."""
@@ -152,9 +153,6 @@ def fts5_tokens(text: str, tokenize: str) -> tuple[str, ...]:
             return tuple(term for (term,) in conn.execute("SELECT term FROM v ORDER BY offset"))
         finally:
             conn.execute("DELETE FROM t")
-
-
-_TOKENIZING = threading.Lock()
 
 
 @functools.cache

@@ -56,10 +56,14 @@ def fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def topic_phrase(slug: str) -> str:
+    """A topic as an FTS5 phrase of the tips' topics field."""
+    return f"topics : {fts_phrase(slug.replace('-', ' '))}"
+
+
 def unit_phrases(unit: Unit) -> list[str]:
     """One unit's FTS5 phrases: its words and synonyms anywhere, its topics in the topics field."""
-    parts = [fts_phrase(p) for p in unit.phrases if p.strip()]
-    return parts + [f"topics : {fts_phrase(t.replace('-', ' '))}" for t in unit.topics]
+    return [fts_phrase(p) for p in unit.phrases if p.strip()] + [topic_phrase(t) for t in unit.topics]
 
 
 def overlaps(a: Card, b: Card) -> bool:
@@ -147,8 +151,7 @@ class Searcher:
                 return 0
             vocabulary = self.vocabulary()
             phrases = [fts_phrase(p) for p in vocabulary.phrases()]
-            topics = [f"topics : {fts_phrase(slug.replace('-', ' '))}" for slug in vocabulary.topics]
-            self._ranked["tips"].warm([*phrases, *topics])
+            self._ranked["tips"].warm([*phrases, *map(topic_phrase, vocabulary.topics)])
             self._ranked["passages"].warm(phrases)
             tips = self.db.execute("SELECT title, tip, quote, questions, topics, context FROM tips "
                                    "WHERE status = 'active' ORDER BY n")
