@@ -1,8 +1,8 @@
 """Measure answer quality in-process while varying the search constants (used to calibrate them).
 
 usage: python eval/calibrate.py '[{}, {"ANSWER_AT": 10.5}, {"EXPANSION_SHARE": 0.3}]'
-Prints, per setting, (hit@1, hit@3, answered, abstained) for the independent set, the fresh set
-and the dev set (docs/quality.md says how each was written).
+Prints, per setting, (hit@1, hit@3, answered, abstained) for the independent set, the fresh set,
+the dev set and the paraphrase set (docs/quality.md says how each was written).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from bot.corpus.loader import load_content  # noqa: E402
 from bot.store import open_db  # noqa: E402
 
 SETS = [ROOT / "eval" / "holdout-questions.json", ROOT / "eval" / "fresh-questions.json",
-        ROOT.parent / "shared" / "eval" / "dev-questions.json"]
+        ROOT.parent / "shared" / "eval" / "dev-questions.json", ROOT / "eval" / "paraphrase-questions.json"]
 spec = importlib.util.spec_from_file_location("score", ROOT.parent / "shared" / "eval" / "score.py")
 score = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(score)

@@ -16,6 +16,7 @@ from .conftest import ROOT
 DEV = ROOT.parent / "shared" / "eval" / "dev-questions.json"
 HOLDOUT = ROOT / "eval" / "holdout-questions.json"
 FRESH = ROOT / "eval" / "fresh-questions.json"
+PARAPHRASE = ROOT / "eval" / "paraphrase-questions.json"
 SCORER = ROOT.parent / "shared" / "eval" / "score.py"
 
 pytestmark = pytest.mark.skipif(not SCORER.exists(), reason="../shared/eval is not beside the checkout")
@@ -47,3 +48,9 @@ def test_fresh_set_does_not_regress(db):
     got = figures(db, FRESH)
     assert got["hit@3"] >= 0.93 and got["hit@1"] >= 0.75, got
     assert got["answered"] >= 0.95 and got["abstained"] >= 0.8, got
+
+
+def test_paraphrase_set_does_not_regress(db):
+    got = figures(db, PARAPHRASE)
+    assert got["hit@3"] >= 0.82 and got["hit@1"] >= 0.7, got
+    assert got["answered"] >= 0.9 and got["abstained"] >= 0.9, got
