@@ -58,6 +58,11 @@ def stems(text: str) -> list[str]:
     return [stem(w) for w in words(text)]
 
 
+def topic_terms(slug: str, label: str, terms: list[str]) -> list[str]:
+    """The phrases that make a question ask about a topic: its terms, its label and its slug in words."""
+    return [*terms, label, slug.replace("-", " ")]
+
+
 @dataclass
 class Unit:
     """One thing asked about; `phrases` are the FTS5 phrases that match it (first is what was typed)."""
@@ -111,7 +116,7 @@ class Vocabulary:
                     vocab._index.setdefault(key, []).append(gi)
                     vocab.max_len = max(vocab.max_len, len(key))
         for slug, (label, terms) in topics.items():
-            for phrase in [*terms, label, slug.replace("-", " ")]:
+            for phrase in topic_terms(slug, label, terms):
                 key = tuple(stems(phrase))
                 if key:
                     vocab._topic_of.setdefault(key, []).append(slug)
@@ -122,7 +127,7 @@ class Vocabulary:
         """Every phrase a unit can search for: synonyms, topic terms, labels and slugs."""
         found = [p for group in self.groups for p in group]
         for slug, (label, terms) in self.topics.items():
-            found += [*terms, label, slug.replace("-", " ")]
+            found += topic_terms(slug, label, terms)
         return list(dict.fromkeys(p for p in found if p.strip()))
 
     def units(self, query: str) -> list[Unit]:
