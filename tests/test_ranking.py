@@ -50,6 +50,18 @@ def weighed(searcher: Searcher, question: str) -> list[Unit]:
     return units
 
 
+def add_tip(db, tip_id: str, title: str, tip: str, topics: str, questions: str) -> None:
+    """A new tip written straight into the table (as another process would), citing the first tip's span."""
+    db.execute(
+        "INSERT INTO tips (id, title, tip, quote, speaker, source, start, \"end\", topics, questions) "
+        "SELECT ?, ?, ?, quote, speaker, source, start, \"end\", ?, ? FROM tips LIMIT 1",
+        [tip_id, title, tip, topics, questions])
+
+
+add_zorblax = functools.partial(add_tip, tip_id="zorblax", title="Zorblax", tip="Zorblax zorblax.", topics="x",
+                                questions="zorblax?")
+
+
 EVERY_WORD = functools.partial(PhraseScores, min_rows=1)  # every word's scores from the postings, none from FTS5
 RANKINGS = pytest.mark.parametrize("ranking", [PhraseScores, EVERY_WORD, QueryScores], ids=["kept", "postings", "query"])
 
@@ -107,10 +119,8 @@ def test_a_tip_added_by_another_connection_is_ranked_by_a_searcher_with_cached_p
     question = "what is the STAR format"
     before = [c.id for c in searcher.ask(question).results]
     assert searcher._ranked["tips"]._held > 0
-    writer.execute(
-        "INSERT INTO tips (id, title, tip, quote, speaker, source, start, \"end\", topics, questions) "
-        "SELECT 'star-format-in-short', 'The STAR format in short', 'Situation, task, action, result: the STAR "
-        "format.', quote, speaker, source, start, \"end\", 'interviews', 'what is the STAR format' FROM tips LIMIT 1")
+    add_tip(writer, "star-format-in-short", "The STAR format in short", "Situation, task, action, result: the STAR format.",
+            "interviews", "what is the STAR format")
     writer.conn.commit()
     after = [c.id for c in searcher.ask(question).results]
     assert "star-format-in-short" not in before and "star-format-in-short" in after
@@ -150,10 +160,7 @@ def test_postings_follow_a_content_change(bot):
     """A clear (content changed) drops the postings; the next question reads them again, new rows included."""
     scores = PhraseScores(bot.db, "tips", list(TIP_WEIGHTS.values()), min_rows=1)
     before = scores.postings()
-    bot.db.execute(
-        "INSERT INTO tips (id, title, tip, quote, speaker, source, start, \"end\", topics, questions) "
-        "SELECT 'zorblax', 'Zorblax', 'Zorblax zorblax.', quote, speaker, source, start, \"end\", 'x', 'zorblax?' "
-        "FROM tips LIMIT 1")
+    add_zorblax(bot.db)
     assert before.scores('"zorblax"') is None
     scores.clear()
     assert scores.postings() is not before
@@ -189,10 +196,7 @@ def test_after_warm_a_content_change_is_answered_at_once_and_the_postings_are_re
     searcher = Searcher(reader)
     searcher.warm()
     before = searcher._ranked["tips"].postings()
-    writer.execute(
-        "INSERT INTO tips (id, title, tip, quote, speaker, source, start, \"end\", topics, questions) "
-        "SELECT 'zorblax', 'Zorblax', 'Zorblax zorblax.', quote, speaker, source, start, \"end\", 'x', 'zorblax?' "
-        "FROM tips LIMIT 1")
+    add_zorblax(writer)
     writer.conn.commit()
     assert [c.id for c in searcher.ask("zorblax").results] == ["zorblax"]
     tips = searcher._ranked["tips"]
