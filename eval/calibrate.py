@@ -1,6 +1,7 @@
 """Measure answer quality in-process while varying the search constants (used to calibrate them).
 
 usage: python eval/calibrate.py '[{}, {"ANSWER_AT": 10.5}, {"EXPANSION_SHARE": 0.3}]'
+With CAREERBOT_SEMANTIC=on it measures the semantic extra's blend (constants BLEND, SURE, FLOOR).
 Prints, per setting, (hit@1, hit@3, answered, abstained) for the independent set, the fresh set,
 the dev set and the paraphrase set (docs/quality.md says how each was written).
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import bot.core.search as search  # noqa: E402
+from bot.core.semantic import load_encoder  # noqa: E402
 from bot.corpus.files import read_content  # noqa: E402
 from bot.corpus.loader import load_content  # noqa: E402
 from bot.store import open_db  # noqa: E402
@@ -28,9 +31,9 @@ score = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(score)
 
 
-def measure(db, data: dict, original: Callable[[str], str] = str) -> tuple[float, float, float, float]:
+def measure(db, data: dict, original: Callable[[str], str] = str, encoder=None) -> tuple[float, float, float, float]:
     """(hit@1, hit@3, answered, abstained); `original` maps a result's source to the transcript it copies."""
-    searcher = search.Searcher(db)
+    searcher = search.Searcher(db, encoder=encoder)
     sources = {k: v for k, v in data.items() if isinstance(v, str) and len(k) == 1}
     hit1 = hit3 = answered = 0
     for item in data["on_topic"]:
@@ -49,10 +52,11 @@ def main() -> None:
     db = open_db()
     load_content(db, read_content(ROOT / "content"))
     sets = [json.loads(p.read_text()) for p in SETS if p.exists()]
+    encoder = load_encoder(os.environ.get("CAREERBOT_SEMANTIC", "off"))
     for overrides in json.loads(sys.argv[1] if len(sys.argv) > 1 else "[{}]"):
         for name, value in overrides.items():
             setattr(search, name, value)
-        print(overrides, [measure(db, data) for data in sets], flush=True)
+        print(overrides, [measure(db, data, encoder=encoder) for data in sets], flush=True)
 
 
 if __name__ == "__main__":

