@@ -18,8 +18,10 @@ def open_bot(settings: Settings, *, autoload: bool = True, answer_only: bool = F
     works on the bare connection and ranks with one FTS5 query, so it never imports sqlite-utils
     or numpy (together about a third of that command's time). It cannot run `/tips` subcommands.
     """
+    from bot.core.semantic import load_encoder
     from bot.store import connect
 
+    encoder = load_encoder(settings.careerbot_semantic)
     conn = connect(settings.careerbot_db)
     if autoload and not conn.execute("SELECT 1 FROM episodes LIMIT 1").fetchone():
         from sqlite_utils import Database
@@ -30,7 +32,10 @@ def open_bot(settings: Settings, *, autoload: bool = True, answer_only: bool = F
         report = load_content(Database(conn), read_content(settings.careerbot_content))
         log.info("loaded bundled content: %s", "; ".join(report.lines()[:2]))
     if answer_only:
-        return CareerBot(conn, keep_scores=False)
-    from sqlite_utils import Database
+        bot = CareerBot(conn, keep_scores=False, encoder=encoder)
+    else:
+        from sqlite_utils import Database
 
-    return CareerBot(Database(conn), rules=ModeratorRules.from_settings(settings))
+        bot = CareerBot(Database(conn), rules=ModeratorRules.from_settings(settings), encoder=encoder)
+    bot.searcher.embed()  # with the semantic extra, new tips' texts (all of them after a first load)
+    return bot

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     log_format: str = Field(default="console", pattern="^(console|json)$")
     careerbot_shutdown_seconds: float = Field(default=20.0, ge=0, description="how long shutdown waits for in-flight replies and posts")
     careerbot_scheduler: bool = Field(default=True, description="run the daily-hack scheduler in this process")
+    careerbot_semantic: str = Field(default="auto", pattern="^(auto|on|off)$",
+                                    description="blend sentence embeddings into answers (needs careerbot[semantic])")
 
     @field_validator("slack_moderators", mode="before")
     @classmethod

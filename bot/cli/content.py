@@ -36,10 +36,14 @@ def check(ctx: Context) -> None:
 def load(ctx: Context, force: bool) -> None:
     """Sync content/ into the database (idempotent); report what was added, updated and retired."""
     from bot.app import open_bot
+    from bot.core.semantic import Unavailable
     from bot.corpus.files import read_content
     from bot.corpus.loader import ContentInvalid, load_content
 
-    bot = open_bot(ctx.settings, autoload=False)
+    try:
+        bot = open_bot(ctx.settings, autoload=False)
+    except Unavailable as exc:
+        fail(str(exc), 2)
     try:
         report = load_content(bot.db, read_content(ctx.settings.careerbot_content), force=force)
     except ContentInvalid as exc:
@@ -48,6 +52,9 @@ def load(ctx: Context, force: bool) -> None:
         fail(str(exc))
     for line in report.lines():
         click.echo(line)
+    embedded = bot.searcher.embed()
+    if embedded:
+        click.echo(f"semantic: embedded {embedded} new tip texts")
 
 
 # -- moderators' commands: the same core functions the chat front ends call ----------------------

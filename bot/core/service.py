@@ -14,6 +14,7 @@ from bot.core.reply import Button, Reply, shorten
 from bot.core.search import Answer, Searcher
 
 if TYPE_CHECKING:
+    from bot.core.semantic import Encoder
     from bot.store import SQL
 
 log = logging.getLogger(__name__)
@@ -78,9 +79,10 @@ class CareerBot:
     today: Callable[[], dt.date] = field(default=lambda: dt.datetime.now(dt.UTC).date())
     now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))  # the daily hack's clock
     keep_scores: bool = True  # see Searcher
+    encoder: Encoder | None = None  # the semantic extra's, when installed (bot/core/semantic.py)
 
     def __post_init__(self) -> None:
-        self.searcher = Searcher(self.db, keep_scores=self.keep_scores)
+        self.searcher = Searcher(self.db, keep_scores=self.keep_scores, encoder=self.encoder)
 
     # -- members -------------------------------------------------------------------------
     def ask(self, text: str, actor: Actor | None = None, k: int = 3, exclude: tuple[str, ...] = ()) -> Reply:
