@@ -101,7 +101,7 @@ def tip_texts(title: str, tip: str, quote: str, questions: str) -> list[str]:
     """What a tip is embedded as, one vector each; a question's similarity to the tip is the best of them.
 
     Measured (docs/quality.md): the summary, the quote and each example question, not the cited
-    conversation, which costs the most tokens and added nothing.
+    conversation, which costs the most tokens and did not answer better.
     """
     return [f"{title}. {tip}", quote, *(q for q in questions.split("\n") if q.strip())]
 
@@ -143,7 +143,7 @@ class TipVectors:
                 fresh = dict(zip(missing, vectors, strict=True))
                 conn = getattr(self.db, "conn", self.db)  # a sqlite-utils Database or the bare connection
                 conn.executemany("INSERT OR REPLACE INTO tip_vectors (digest, vector) VALUES (?, ?)",
-                                    [(k, v.tobytes()) for k, v in fresh.items()])
+                                 [(k, v.tobytes()) for k, v in fresh.items()])
                 stored.update(fresh)
             order = [(i, k) for i in texts for k in keys[i]]
             self._matrix = (np.vstack([stored[k] for _, k in order]) if order
