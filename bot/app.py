@@ -23,7 +23,8 @@ def open_bot(settings: Settings, *, autoload: bool = True, answer_only: bool = F
 
     encoder = load_encoder(settings.careerbot_semantic)
     conn = connect(settings.careerbot_db)
-    if autoload and not conn.execute("SELECT 1 FROM episodes LIMIT 1").fetchone():
+    first_load = autoload and not conn.execute("SELECT 1 FROM episodes LIMIT 1").fetchone()
+    if first_load:
         from sqlite_utils import Database
 
         from bot.corpus.files import read_content
@@ -37,5 +38,6 @@ def open_bot(settings: Settings, *, autoload: bool = True, answer_only: bool = F
         from sqlite_utils import Database
 
         bot = CareerBot(Database(conn), rules=ModeratorRules.from_settings(settings), encoder=encoder)
-    bot.searcher.embed()  # with the semantic extra, new tips' texts (all of them after a first load)
+    if first_load:
+        bot.searcher.embed()  # with the semantic extra, now rather than at the first question
     return bot

@@ -40,18 +40,26 @@ class Encoder:
     """Texts to L2-normalised vectors: WordPiece tokens, the ONNX model, mean pooling over real tokens."""
 
     def __init__(self, model_path: str | Path, tokenizer_path: str | Path = TOKENIZER) -> None:
+        self.model_path, self.tokenizer_path = Path(model_path), Path(tokenizer_path)
+        self.tokenizer = self.session = None
+        self.inputs: set[str] = set()
+        self._lock = threading.Lock()
+
+    def _start(self) -> None:
+        """Load the tokenizer and the ONNX session (about 0.3 s) at the first text, not when the bot
+        opens: commands that never answer (`careerbot hack`, `tips`, backups) do not pay for it."""
         import onnxruntime
         from tokenizers import Tokenizer
 
-        self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
-        self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest text of a batch
+        tokenizer = Tokenizer.from_file(str(self.tokenizer_path))
+        tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest text of a batch
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
-        self.session = onnxruntime.InferenceSession(str(model_path), sess_options=options,
+        self.session = onnxruntime.InferenceSession(str(self.model_path), sess_options=options,
                                                     providers=["CPUExecutionProvider"])
         self.inputs = {i.name for i in self.session.get_inputs()}
-        self._lock = threading.Lock()
+        self.tokenizer = tokenizer
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """One row per text, float32, unit length (so a dot product is the cosine)."""
@@ -69,13 +77,15 @@ class Encoder:
     def _batch(self, texts: list[str]) -> np.ndarray:
         import numpy as np
 
-        encodings = self.tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self.inputs:
-            feeds["token_type_ids"] = np.zeros_like(ids)
         with self._lock:  # an ONNX session is thread-safe, but serialising keeps one question's latency flat
+            if self.tokenizer is None:
+                self._start()
+            encodings = self.tokenizer.encode_batch(texts)
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            feeds = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self.inputs:
+                feeds["token_type_ids"] = np.zeros_like(ids)
             hidden = self.session.run(None, feeds)[0]
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
