@@ -42,21 +42,22 @@ class Context:
     @property
     def bot(self):  # noqa: ANN201
         if self._bot is None:
-            self._bot = self._open()
+            self._bot = self.open()
         return self._bot
 
     def answerer(self):  # noqa: ANN201
         """A bot for answering one question and exiting (see bot.app.open_bot's `answer_only`)."""
-        return self._bot or self._open(answer_only=True)
+        return self._bot or self.open(answer_only=True)
 
-    def _open(self, answer_only: bool = False):  # noqa: ANN202
+    def open(self, autoload: bool = True, answer_only: bool = False):  # noqa: ANN201
+        """bot.app.open_bot, its failures (content, database, the semantic extra) as one-line errors."""
         from bot.app import open_bot
         from bot.core.semantic import Unavailable
         from bot.corpus import ContentInvalid
         from bot.store.migrations import SchemaError
 
         try:
-            return open_bot(self.settings, answer_only=answer_only)
+            return open_bot(self.settings, autoload=autoload, answer_only=answer_only)
         except ContentInvalid as exc:
             fail(f"{exc}\n" + "\n".join(f"  {p}" for p in exc.problems[:20]))
         except (sqlite3.DatabaseError, OSError, SchemaError) as exc:

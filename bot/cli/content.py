@@ -35,15 +35,10 @@ def check(ctx: Context) -> None:
 @pass_ctx
 def load(ctx: Context, force: bool) -> None:
     """Sync content/ into the database (idempotent); report what was added, updated and retired."""
-    from bot.app import open_bot
-    from bot.core.semantic import Unavailable
     from bot.corpus.files import read_content
     from bot.corpus.loader import ContentInvalid, load_content
 
-    try:
-        bot = open_bot(ctx.settings, autoload=False)
-    except Unavailable as exc:
-        fail(str(exc), 2)
+    bot = ctx.open(autoload=False)
     try:
         report = load_content(bot.db, read_content(ctx.settings.careerbot_content), force=force)
     except ContentInvalid as exc:
