@@ -131,8 +131,9 @@ def synthetic_content(target: Path, episodes: int) -> None:
         (target / "tips" / f"{new}.yaml").write_text(yaml.safe_dump(copies, sort_keys=False))
 
 
-def process_wall(db_path: Path, runs: int = 10) -> dict[str, float]:
-    env = dict(os.environ, CAREERBOT_DB=str(db_path))
+def process_wall(db_path: Path, runs: int = 10, **settings: str) -> dict[str, float]:
+    """`careerbot ask` as a whole process, `runs` times; `settings` are extra environment variables."""
+    env = dict(os.environ, CAREERBOT_DB=str(db_path), **settings)
     env.pop("SLACK_BOT_TOKEN", None)
     env.pop("DISCORD_TOKEN", None)
     careerbot = shutil.which("careerbot") or str(Path(sys.executable).with_name("careerbot"))

@@ -10,9 +10,6 @@ on random unit vectors as many as 33,500 distinct tips would have (their mean nu
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,22 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_answers import figures, questions, timed  # noqa: E402
+from bench_answers import figures, process_wall, questions, timed  # noqa: E402
 
 from bot.core.search import Searcher  # noqa: E402
 from bot.core.semantic import DIMENSIONS, load_encoder, tip_texts  # noqa: E402
 from bot.corpus.files import read_content  # noqa: E402
 from bot.corpus.loader import load_content  # noqa: E402
 from bot.store import open_db  # noqa: E402
-
-
-def wall(args: list[str], env: dict[str, str], runs: int) -> dict[str, float]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "bot", *args], env=env, capture_output=True, check=True, cwd=ROOT)
-        times.append(time.perf_counter() - start)
-    return {"runs": runs, "median_s": round(statistics.median(times), 3), "max_s": round(max(times), 3)}
 
 
 def main() -> None:
@@ -88,17 +76,13 @@ def main() -> None:
     print(f"embedding {args.tips} distinct tips at the rate above: about {rows / (embedded / seconds) / 60:.0f} min")
 
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "CAREERBOT_DB": str(Path(tmp) / "bench.db"), "CAREERBOT_CONTENT": str(ROOT / "content")}
-        for key in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DISCORD_TOKEN"):
-            env.pop(key, None)
+        path = Path(tmp) / "bench.db"
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "bot", "ask", "mentor"], env=env | {"CAREERBOT_SEMANTIC": "on"},
-                       capture_output=True, check=True, cwd=ROOT)
+        process_wall(path, runs=1, CAREERBOT_CONTENT=str(ROOT / "content"), CAREERBOT_SEMANTIC="on")
         print(f"first `careerbot ask` (load the bundled content and embed it): {time.perf_counter() - start:.1f} s")
         for mode in ("off", "on"):
             print(f"`careerbot ask` process, CAREERBOT_SEMANTIC={mode}:",
-                  wall(["ask", "how do I find a mentor"], env | {"CAREERBOT_SEMANTIC": mode}, args.runs))
-
+                  process_wall(path, args.runs, CAREERBOT_SEMANTIC=mode))
 
 if __name__ == "__main__":
     main()

@@ -1,7 +1,7 @@
 """Measure answer quality in-process while varying the search constants (used to calibrate them).
 
 usage: python eval/calibrate.py '[{}, {"ANSWER_AT": 10.5}, {"EXPANSION_SHARE": 0.3}]'
-With CAREERBOT_SEMANTIC=on it measures the semantic extra's blend (constants BLEND, SURE, FLOOR).
+With CAREERBOT_SEMANTIC=on it measures the semantic extra's blend (constants BLEND and SURE).
 Prints, per setting, (hit@1, hit@3, answered, abstained) for the independent set, the fresh set,
 the dev set and the paraphrase set (docs/quality.md says how each was written).
 """
