@@ -33,7 +33,7 @@ class Tip(BaseModel):
     start: float = Field(ge=0)
     end: float = Field(ge=0)
     topics: list[str] = Field(min_length=1, max_length=5)
-    questions: list[str] = Field(min_length=3, max_length=6)
+    questions: list[str] = Field(min_length=3, max_length=10)
     status: Literal["active", "retired"] = "active"
 
     @field_validator("title", "tip", "quote", "speaker", mode="before")

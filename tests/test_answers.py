@@ -204,3 +204,15 @@ def test_queries_are_recorded_for_moderators(bot, member):
     bot.ask("how do I bake bread", member)
     rows = bot.db.execute("SELECT query, answered FROM queries ORDER BY id").fetchall()
     assert rows == [("how do I find a mentor", 1), ("how do I bake bread", 0)]
+
+
+def test_a_word_only_in_example_questions_is_not_what_the_corpus_speaks_of(bot):
+    """Example questions show how members ask, not what the episodes cover: such a word counts as unknown."""
+    searcher = bot.searcher
+    bot.db.execute("UPDATE tips SET questions = questions || char(10) || 'is a zorblax good for practising this?' "
+                   "WHERE id = 'structure-answers-with-star-format'")
+    [unit] = searcher.vocabulary().units("zorblax")
+    assert searcher._weigh([unit]) == 0.0 and unit.df == 1
+    bot.db.execute("UPDATE tips SET tip = tip || ' A zorblax helps.' WHERE id = 'structure-answers-with-star-format'")
+    [unit] = searcher.vocabulary().units("zorblax")
+    assert searcher._weigh([unit]) == 1.0

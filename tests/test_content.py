@@ -60,7 +60,7 @@ def test_corpus_size_and_coverage(bundled):
     assert len(bundled.tips) >= 40
     assert len(by_source["004_9e43fa320a18dfae"]) >= 12
     for tip in bundled.tips:
-        assert tip.end - tip.start <= 180 and len(tip.quote) <= 400 and 3 <= len(tip.questions) <= 6
+        assert tip.end - tip.start <= 180 and len(tip.quote) <= 400 and 3 <= len(tip.questions) <= 10
 
 
 @pytest.mark.parametrize("hack", NUMBERED_HACKS)

@@ -19,7 +19,7 @@ from .test_answers import HOSTILE, OFF_TOPIC
 from .test_cli import careerbot
 
 TATIANA = "000_7a926d4821475fb3"
-ASIDE = "Feeling like I don't belong as someone switching careers"
+ASIDE = "I feel out of place among real engineers since I switched from biology"
 
 
 def stored(db) -> int:

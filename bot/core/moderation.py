@@ -59,7 +59,7 @@ FORM: tuple[FormField, ...] = (
     FormField("episode", "Episode (transcript id)", 100, placeholder="000_7a926d4821475fb3"),
     FormField("span", "Start–end (mm:ss-mm:ss)", 30, placeholder="5:46-7:51"),
     FormField("topics", "Topics (space or comma separated)", 200, placeholder="mentors community"),
-    FormField("questions", "Example questions (one per line, 3 to 6)", 1200, multiline=True),
+    FormField("questions", "Example questions (one per line, 3 to 10)", 2000, multiline=True),
 )
 FIELDS = {f.name for f in FORM}
 ALIASES = {"source": "episode", "text": "tip", "topic": "topics", "question": "questions"}

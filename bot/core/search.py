@@ -30,7 +30,7 @@ EXPANSION_SHARE = 0.5  # how much synonym and topic matches count beside the wor
 # the question is answered when confidence >= ANSWER_AT (calibrated in docs/quality.md).
 COVERAGE_BASE = 0.5
 PASSAGE_SHARE = 0.25
-ANSWER_AT = 12
+ANSWER_AT = 14
 SHORT = 3  # a question of at most this many units is answered when one tip covers all of it
 FIT = 2.0  # ranking: a tip whose own example question covers the member's question counts up to 1 + FIT times
 TOPIC_FIT = 0.5  # in that fit, a unit matched only through the tip's topics counts this much (topics are shared)
@@ -216,8 +216,8 @@ class Searcher:
     def _weigh(self, units: list[Unit]) -> float:
         """Count each unit's rows, weigh units by rarity among the tips; return the share the corpus knows.
 
-        A unit found in no tip counts as much as the rarest one. A unit found nowhere, not even
-        in the conversations, is most likely what an off-topic question is really about.
+        A unit found in no tip counts as much as the rarest one. A unit the corpus does not speak
+        of (see `_spoken_of`) is most likely what an off-topic question is really about.
         """
         total = self._rows["tips"] or 1
         ceiling = math.log(1 + (total + 0.5) / 0.5)
@@ -225,7 +225,18 @@ class Searcher:
             unit.df = self._count("tips", unit_phrases(unit))
             unit.passage_df = self._count("passages", unit_phrases(Unit(unit.key, unit.phrases)))
             unit.weight = math.log(1 + (total - unit.df + 0.5) / (unit.df + 0.5)) if unit.df else ceiling
-        return sum(bool(u.df or u.topics or u.passage_df) for u in units) / len(units)
+        return sum(self._spoken_of(u) for u in units) / len(units)
+
+    def _spoken_of(self, unit: Unit) -> bool:
+        """Whether the corpus speaks of a weighed unit: a topic, the conversations, or a tip's own text.
+
+        Not a tip's example questions alone: they show how members ask, not what the episodes cover
+        (with them, "gaming" in "best laptop for gaming?" was known from "a totally different game").
+        """
+        if unit.topics or unit.passage_df:
+            return True
+        words = " OR ".join(fts_phrase(p) for p in unit.phrases if p.strip())
+        return bool(unit.df and words) and self._count("tips", [f"- questions : ({words})"]) > 0
 
     def _weighty(self, parts: list[tuple[list[str], int]], table: str) -> list[str]:
         """The phrases worth a place in a ranked query of `table`, from parts (their phrases, rows they match).

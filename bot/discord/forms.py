@@ -123,7 +123,7 @@ class TipModal(ui.Modal):
                                                     "000_7a926d4821475fb3 5:46-7:51", "where")))
         about = FIELD_LIMITS["topics"] + FIELD_LIMITS["questions"] + 1
         self.add_item(ui.Label(text="Topics, then example questions",
-                               description="First line: topics. Then 3 to 6 questions, one per line",
+                               description="First line: topics. Then 3 to 10 questions, one per line",
                                component=text_input(long, boxes["about"], about,
                                                     "mentors community\nhow do I find a mentor?\n…", "about")))
         self.stop()  # a stopped modal is not stored by send_modal: submits come through on_modal_submit

@@ -39,8 +39,9 @@ async def test_show_more_gives_the_next_tips_without_repeats(fake_discord, inter
 async def test_show_more_runs_out_politely(fake_discord, interact, discord_client):
     ask = fake_discord.command("ask", question="how do I find a mentor?")
     [answer] = await interact(ask)
-    every_tip = [row[0] for row in discord_client.careerbot.db.execute("SELECT id FROM tips")]
-    discord_client.answers.remember(ask["id"], "how do I find a mentor?", every_tip)
+    db = discord_client.careerbot.db
+    everything = [row[0] for row in db.execute("SELECT id FROM tips UNION ALL SELECT 'passage-' || id FROM passages")]
+    discord_client.answers.remember(ask["id"], "how do I find a mentor?", everything)
     [reply] = await interact(fake_discord.click(answer.message, f"cb:more:{ask['id']}"))
     assert reply.sent["content"] == "**No more tips**"
     assert "Try a topic:" in text_of(reply.sent)

@@ -199,7 +199,8 @@ async def test_show_more_gives_new_tips_then_says_when_done(slack_http, slack_bo
     assert all(c.title in joined(shared) for c in expected.cards)
     assert not any(c.title in joined(shared) for c in slack_bot.ask(MENTOR).cards)
     # asking for more than there is ends politely
-    await slack_http.action("more", json.dumps({"q": MENTOR, "ids": [c.id for c in slack_bot.searcher.all_tips()]}))
+    everything = [row[0] for row in slack_bot.db.execute("SELECT id FROM tips UNION ALL SELECT 'passage-' || id FROM passages")]
+    await slack_http.action("more", json.dumps({"q": MENTOR, "ids": everything}))
     done = await slack_http.reply(4)
     assert "everything I have" in joined(done)
 
