@@ -19,13 +19,12 @@ import yaml
 from pydantic import ValidationError
 from sqlite_utils import Database
 
-from bot.corpus.files import tip_hash
+from bot.corpus.files import YAML_LOADER, tip_hash
 from bot.corpus.loader import row_to_tip
 from bot.corpus.transcripts import format_stamp
 from bot.models import Tip
 
 WRAP = 104  # the width the curated files are folded at
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same results, much faster
 
 
 class ExportError(Exception):
@@ -168,7 +167,7 @@ def _file_dict(tip: Tip) -> dict:
 
 def _parses_to(lines: list[str], tip: Tip) -> bool:
     try:
-        parsed = yaml.load("".join(lines), Loader=Loader)  # noqa: S506 - a safe loader
+        parsed = yaml.load("".join(lines), Loader=YAML_LOADER)  # noqa: S506 - a safe loader
         return tip_hash(Tip.model_validate(parsed[0])) == tip_hash(tip)
     except (yaml.YAMLError, ValidationError, TypeError, IndexError, KeyError, AttributeError):
         return False
@@ -192,7 +191,7 @@ def _indent(lines: list[str], indent: int) -> list[str]:
 
 def _entries(text: str, name: str) -> list[_Entry]:
     """Where each tip of a tips file starts and ends, and each of its keys, from PyYAML's node marks."""
-    loader = Loader(text)
+    loader = YAML_LOADER(text)
     try:
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
@@ -240,7 +239,7 @@ def _header(db: Database, source: str) -> str:
 def _write(path: Path, text: str, expected: list[Tip], root: Path, report: ExportReport) -> None:
     """Check the new text holds exactly the `expected` tips, then replace the file atomically."""
     try:
-        items = yaml.load(text, Loader=Loader) or []  # noqa: S506 - a safe loader
+        items = yaml.load(text, Loader=YAML_LOADER) or []  # noqa: S506 - a safe loader
         parsed = {t.id: tip_hash(t) for t in (Tip.model_validate(item) for item in items)}
     except (yaml.YAMLError, ValidationError, TypeError) as exc:
         parsed = {"": str(exc)}
