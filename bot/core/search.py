@@ -302,6 +302,7 @@ class Searcher:
                 WHERE status = 'active' AND {key} IN ({", ".join("?" * len(scores))})""",
             list(scores),
         ).fetchall()
+        asked = frozenset().union(*(u.any_stems for u in units))
         cards = []
         for k, tid, title, tip, quote, speaker, source, start, end, topics, questions, context in rows:
             topic_list = topics.split()
@@ -310,8 +311,10 @@ class Searcher:
             card = Card(tid, "tip", title, tip, quote, speaker, episode, source, start, end,
                         moment_url(url, start), score=scores[k], topics=topic_list)
             card.coverage = self._coverage(units, searchable, topic_list)  # type: ignore[attr-defined]
-            card.fit = max(self._coverage(units, q, topic_list, TOPIC_FIT)  # type: ignore[attr-defined]
-                           for q in questions.split("\n"))
+            # an example question sharing no stem with the member's covers at most what the topics do
+            fits = [self._coverage(units, q, topic_list, TOPIC_FIT)
+                    for q in questions.split("\n") if not asked.isdisjoint(self._stem_set(q))]
+            card.fit = max(fits) if fits else self._coverage(units, "", topic_list, TOPIC_FIT)  # type: ignore[attr-defined]
             cards.append(card)
         return cards
 
