@@ -12,7 +12,7 @@ import pytest
 from bot.core.bm25 import QueryScores
 from bot.core.postings import Postings, fts5_tokens
 from bot.core.ranking import PhraseScores
-from bot.core.search import TIP_WEIGHTS, Searcher, Unit, unit_phrases
+from bot.core.search import TIP_WEIGHTS, Searcher, Unit, word_phrases
 from bot.core.vocabulary import words
 from bot.store import open_db
 
@@ -82,7 +82,7 @@ def test_tips_rank_exactly_as_fts5_bm25_of_the_whole_query(bot, question, rankin
 def test_passages_rank_exactly_as_fts5_bm25_of_the_whole_query(bot, question, ranking):
     searcher = bot.searcher
     units = weighed(searcher, question)
-    phrases = searcher._weighty([(unit_phrases(Unit(u.key, u.phrases)), u.passage_df) for u in units], "passages")
+    phrases = searcher._weighty([(word_phrases(u), u.passage_df) for u in units], "passages")
     mine = ranking(bot.db, "passages").top(phrases, 12)
     assert_same_ranking(mine, fts5_top(bot.db, "passages", phrases, 12))
 

@@ -64,9 +64,14 @@ def topic_phrase(slug: str) -> str:
     return f"topics : {fts_phrase(slug.replace('-', ' '))}"
 
 
+def word_phrases(unit: Unit) -> list[str]:
+    """One unit's words and synonyms as FTS5 phrases (what the conversations are searched for)."""
+    return [fts_phrase(p) for p in unit.phrases if p.strip()]
+
+
 def unit_phrases(unit: Unit) -> list[str]:
     """One unit's FTS5 phrases: its words and synonyms anywhere, its topics in the topics field."""
-    return [fts_phrase(p) for p in unit.phrases if p.strip()] + [topic_phrase(t) for t in unit.topics]
+    return word_phrases(unit) + [topic_phrase(t) for t in unit.topics]
 
 
 def overlaps(a: Card, b: Card) -> bool:
@@ -223,7 +228,7 @@ class Searcher:
         ceiling = math.log(1 + (total + 0.5) / 0.5)
         for unit in units:
             unit.df = self._count("tips", unit_phrases(unit))
-            unit.passage_df = self._count("passages", unit_phrases(Unit(unit.key, unit.phrases)))
+            unit.passage_df = self._count("passages", word_phrases(unit))
             unit.weight = math.log(1 + (total - unit.df + 0.5) / (unit.df + 0.5)) if unit.df else ceiling
         return sum(self._spoken_of(u) for u in units) / len(units)
 
@@ -235,7 +240,7 @@ class Searcher:
         """
         if unit.topics or unit.passage_df:
             return True
-        words = " OR ".join(fts_phrase(p) for p in unit.phrases if p.strip())
+        words = " OR ".join(word_phrases(unit))
         return bool(unit.df and words) and self._count("tips", [f"- questions : ({words})"]) > 0
 
     def _weighty(self, parts: list[tuple[list[str], int]], table: str) -> list[str]:
@@ -338,7 +343,7 @@ class Searcher:
         return self._select(cards, [c for c in words_found if c.kind == "passage"], k)
 
     def _passages(self, units: list[Unit]) -> list[Card]:
-        phrases = self._weighty([(unit_phrases(Unit(u.key, u.phrases)), u.passage_df) for u in units], "passages")
+        phrases = self._weighty([(word_phrases(u), u.passage_df) for u in units], "passages")
         ranked = self._ranked["passages"].top(phrases, CANDIDATES)
         if not ranked:
             return []
