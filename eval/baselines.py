@@ -5,7 +5,7 @@ The issue quotes, on its held-out set, plain BM25 over 60-second transcript wind
 the same two baselines say whether those sets are harder or easier than the held-out one, which
 is what our own figures on them are worth as an estimate (docs/quality.md).
 
-usage: python eval/baselines.py [--stride 60] [--porter] [--stopwords]
+usage: python eval/baselines.py [--stride 60] [--porter] [--stopwords] [--questions FILE ...]
 (MiniLM needs the semantic extra and is skipped without it.) Prints, per set, (hit@1, hit@3) of
 each baseline. Windows are cut from the raw transcripts (no corrections); BM25 is SQLite FTS5's
 bm25() of the question's words OR'ed (optionally stemmed, optionally without stopwords); MiniLM
@@ -15,7 +15,6 @@ ranks windows by cosine. Both return their top three windows for every question.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import re
 import sqlite3
@@ -24,17 +23,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "eval"))
+
+from calibrate import SETS, score  # noqa: E402  (the question sets and the team's scorer)
 
 from bot.core.semantic import load_encoder  # noqa: E402
 from bot.core.vocabulary import STOPWORDS  # noqa: E402
 from bot.corpus.files import read_content  # noqa: E402
 from bot.corpus.passages import make_passages  # noqa: E402
-
-SETS = [ROOT / "eval" / "holdout-questions.json", ROOT / "eval" / "fresh-questions.json",
-        ROOT.parent / "shared" / "eval" / "dev-questions.json", ROOT / "eval" / "paraphrase-questions.json"]
-spec = importlib.util.spec_from_file_location("score", ROOT.parent / "shared" / "eval" / "score.py")
-score = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(score)
 
 Window = tuple[str, float, float, str]  # source, start, end, text
 
@@ -89,13 +85,14 @@ def main() -> None:
     parser.add_argument("--stride", type=float, default=60.0, help="seconds between window starts (60: no overlap)")
     parser.add_argument("--porter", action="store_true", help="stem words (FTS5's porter tokenizer)")
     parser.add_argument("--stopwords", action="store_true", help="leave our stopwords out of the query")
+    parser.add_argument("--questions", nargs="+", type=Path, default=SETS, help="question sets (default: our four)")
     args = parser.parse_args()
     found = windows(args.stride)
     baselines = {"plain BM25": PlainBM25(found, args.porter, args.stopwords)}
     encoder = load_encoder("auto")
     if encoder is not None:
         baselines["MiniLM"] = MiniLM(found, encoder)
-    sets = [(p.stem, json.loads(p.read_text())) for p in SETS if p.exists()]
+    sets = [(p.stem, json.loads(p.read_text())) for p in args.questions if p.exists()]
     print(f"{len(found)} windows of 60 s every {args.stride:g} s")
     for name, baseline in baselines.items():
         print(name, {stem: measure(baseline, data) for stem, data in sets})

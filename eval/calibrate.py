@@ -2,8 +2,8 @@
 
 usage: python eval/calibrate.py '[{}, {"ANSWER_AT": 10.5}, {"EXPANSION_SHARE": 0.3}]'
 With CAREERBOT_SEMANTIC=on it measures the semantic extra's blend (constants BLEND and SURE).
-Prints, per setting, (hit@1, hit@3, answered, abstained) for the independent set, the fresh set,
-the dev set and the paraphrase set (docs/quality.md says how each was written).
+Prints, per setting, (hit@1, hit@3, answered, abstained) for the independent, fresh, dev,
+paraphrase, rephrased and transcript sets, in that order (docs/quality.md says how each was written).
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from bot.corpus.loader import load_content  # noqa: E402
 from bot.store import open_db  # noqa: E402
 
 SETS = [ROOT / "eval" / "holdout-questions.json", ROOT / "eval" / "fresh-questions.json",
-        ROOT.parent / "shared" / "eval" / "dev-questions.json", ROOT / "eval" / "paraphrase-questions.json"]
+        ROOT.parent / "shared" / "eval" / "dev-questions.json", ROOT / "eval" / "paraphrase-questions.json",
+        ROOT / "eval" / "rephrased-questions.json", ROOT / "eval" / "transcript-questions.json"]
 spec = importlib.util.spec_from_file_location("score", ROOT.parent / "shared" / "eval" / "score.py")
 score = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(score)

@@ -17,6 +17,8 @@ DEV = ROOT.parent / "shared" / "eval" / "dev-questions.json"
 HOLDOUT = ROOT / "eval" / "holdout-questions.json"
 FRESH = ROOT / "eval" / "fresh-questions.json"
 PARAPHRASE = ROOT / "eval" / "paraphrase-questions.json"
+REPHRASED = ROOT / "eval" / "rephrased-questions.json"
+TRANSCRIPT = ROOT / "eval" / "transcript-questions.json"
 SCORER = ROOT.parent / "shared" / "eval" / "score.py"
 
 pytestmark = pytest.mark.skipif(not SCORER.exists(), reason="../shared/eval is not beside the checkout")
@@ -56,12 +58,26 @@ def test_paraphrase_set_does_not_regress(db):
     assert got["answered"] >= 0.9 and got["abstained"] >= 0.9, got
 
 
+def test_rephrased_set_does_not_regress(db):
+    got = figures(db, REPHRASED)
+    assert got["hit@3"] >= 0.93 and got["hit@1"] >= 0.8, got
+    assert got["answered"] >= 0.95 and got["abstained"] >= 0.85, got
+
+
+def test_transcript_set_does_not_regress(db):
+    got = figures(db, TRANSCRIPT)
+    assert got["hit@3"] >= 0.88 and got["hit@1"] >= 0.82, got
+    assert got["answered"] >= 0.9 and got["abstained"] >= 0.9, got
+
+
 # With the semantic extra (bot/core/semantic.py); floors a little under docs/quality.md's figures.
 SEMANTIC_FLOORS = [
     (DEV, {"hit@1": 0.9, "hit@3": 0.95, "answered": 0.95, "abstained": 0.9}),
     (HOLDOUT, {"hit@1": 0.83, "hit@3": 0.92, "answered": 0.97, "abstained": 0.85}),
     (FRESH, {"hit@1": 0.83, "hit@3": 0.95, "answered": 0.97, "abstained": 0.8}),
     (PARAPHRASE, {"hit@1": 0.83, "hit@3": 0.9, "answered": 0.95, "abstained": 0.95}),
+    (REPHRASED, {"hit@1": 0.87, "hit@3": 0.93, "answered": 0.97, "abstained": 0.85}),
+    (TRANSCRIPT, {"hit@1": 0.9, "hit@3": 0.9, "answered": 0.95, "abstained": 0.9}),
 ]
 
 
