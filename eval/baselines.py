@@ -9,7 +9,7 @@ usage: python eval/baselines.py [--stride 60] [--porter] [--stopwords] [--questi
 (MiniLM needs the semantic extra and is skipped without it.) Prints, per set, (hit@1, hit@3) of
 each baseline. Windows are cut from the raw transcripts (no corrections); BM25 is SQLite FTS5's
 bm25() of the question's words OR'ed (optionally stemmed, optionally without stopwords); MiniLM
-ranks windows by cosine. Both return their top three windows for every question.
+(the extra's int8 all-MiniLM-L6-v2) ranks windows by cosine. Both return their top three windows for every question.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ sys.path.insert(0, str(ROOT / "eval"))
 
 from calibrate import SETS, score  # noqa: E402  (the question sets and the team's scorer)
 
-from bot.core.semantic import load_encoder  # noqa: E402
+from bot.core.semantic import Encoder, load_encoder  # noqa: E402
 from bot.core.vocabulary import STOPWORDS  # noqa: E402
 from bot.corpus.files import read_content  # noqa: E402
-from bot.corpus.passages import make_passages  # noqa: E402
+from bot.corpus.passages import WINDOW, make_passages  # noqa: E402
 
 Window = tuple[str, float, float, str]  # source, start, end, text
 
@@ -38,7 +38,7 @@ Window = tuple[str, float, float, str]  # source, start, end, text
 def windows(stride: float) -> list[Window]:
     content = read_content(ROOT / "content")
     return [(stem, start, end, text) for stem, transcript in sorted(content.transcripts.items())
-            for start, end, text in make_passages(transcript.cues, None, 60.0, stride)]
+            for start, end, text in make_passages(transcript.cues, None, WINDOW, stride)]
 
 
 class PlainBM25:
@@ -58,7 +58,7 @@ class PlainBM25:
 
 
 class MiniLM:
-    def __init__(self, found: list[Window], encoder) -> None:
+    def __init__(self, found: list[Window], encoder: Encoder) -> None:
         self.encoder, self.found = encoder, found
         self.matrix = encoder.encode([w[3] for w in found])
 
@@ -85,7 +85,7 @@ def main() -> None:
     parser.add_argument("--stride", type=float, default=60.0, help="seconds between window starts (60: no overlap)")
     parser.add_argument("--porter", action="store_true", help="stem words (FTS5's porter tokenizer)")
     parser.add_argument("--stopwords", action="store_true", help="leave our stopwords out of the query")
-    parser.add_argument("--questions", nargs="+", type=Path, default=SETS, help="question sets (default: our four)")
+    parser.add_argument("--questions", nargs="+", type=Path, default=SETS, help="question sets (default: our six)")
     args = parser.parse_args()
     found = windows(args.stride)
     baselines = {"plain BM25": PlainBM25(found, args.porter, args.stopwords)}
@@ -93,7 +93,7 @@ def main() -> None:
     if encoder is not None:
         baselines["MiniLM"] = MiniLM(found, encoder)
     sets = [(p.stem, json.loads(p.read_text())) for p in args.questions if p.exists()]
-    print(f"{len(found)} windows of 60 s every {args.stride:g} s")
+    print(f"{len(found)} windows of {WINDOW:g} s every {args.stride:g} s")
     for name, baseline in baselines.items():
         print(name, {stem: measure(baseline, data) for stem, data in sets})
 
