@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "eval"))
 
-from calibrate import SETS, score  # noqa: E402  (the question sets and the team's scorer)
+from calibrate import SETS, hit_rank, sources_of  # noqa: E402  (the question sets, the team's scorer)
 
 from bot.core.semantic import Encoder, load_encoder  # noqa: E402
 from bot.core.vocabulary import STOPWORDS  # noqa: E402
@@ -68,12 +68,10 @@ class MiniLM:
 
 
 def measure(baseline, data: dict) -> tuple[float, float]:
-    sources = {k: v for k, v in data.items() if isinstance(v, str) and len(k) == 1}
+    sources = sources_of(data)
     hit1 = hit3 = 0
     for item in data["on_topic"]:
-        results = [{"source": s, "start": a, "end": b} for s, a, b, _ in baseline.top(item["q"])]
-        rank = next((i + 1 for i, r in enumerate(results)
-                     if any(score.matches(r, span, sources) for span in item["hits"])), None)
+        rank = hit_rank([{"source": s, "start": a, "end": b} for s, a, b, _ in baseline.top(item["q"])], item, sources)
         hit1 += rank == 1
         hit3 += rank is not None
     n = len(data["on_topic"])

@@ -32,16 +32,26 @@ score = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(score)
 
 
+def sources_of(data: dict) -> dict[str, str]:
+    """A question set's episode letters ("A", "B") and the transcripts they stand for."""
+    return {k: v for k, v in data.items() if isinstance(v, str) and len(k) == 1}
+
+
+def hit_rank(results: list[dict], item: dict, sources: dict[str, str]) -> int | None:
+    """Where in the top three the scorer finds one of the question's expected spans (None: a miss)."""
+    return next((i + 1 for i, r in enumerate(results[:3])
+                 if any(score.matches(r, span, sources) for span in item["hits"])), None)
+
+
 def measure(db, data: dict, original: Callable[[str], str] = str, encoder=None) -> tuple[float, float, float, float]:
     """(hit@1, hit@3, answered, abstained); `original` maps a result's source to the transcript it copies."""
     searcher = search.Searcher(db, encoder=encoder)
-    sources = {k: v for k, v in data.items() if isinstance(v, str) and len(k) == 1}
+    sources = sources_of(data)
     hit1 = hit3 = answered = 0
     for item in data["on_topic"]:
         results = [c.contract() | {"source": original(c.source)} for c in searcher.ask(item["q"]).results]
         answered += bool(results)
-        rank = next((i + 1 for i, r in enumerate(results[:3])
-                     if any(score.matches(r, span, sources) for span in item["hits"])), None)
+        rank = hit_rank(results, item, sources)
         hit1 += rank == 1
         hit3 += rank is not None
     n = len(data["on_topic"])

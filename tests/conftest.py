@@ -21,6 +21,11 @@ CONTENT = ROOT / "content"
 os.environ["CAREERBOT_SEMANTIC"] = "off"
 
 
+def every_result_id(db) -> list[str]:
+    """Every id an answer can show: each tip's, and each passage's as its card names it ("passage-<id>")."""
+    return [row[0] for row in db.execute("SELECT id FROM tips UNION ALL SELECT 'passage-' || id FROM passages")]
+
+
 @pytest.fixture(scope="session")
 def bundled():
     """The bundled content, read once per test session."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.discord.client import build_client
+from tests.conftest import every_result_id
 from tests.discord.fakes import TOKEN
 from tests.discord.helpers import EPHEMERAL, assert_no_pings, footers, text_of
 
@@ -39,8 +40,7 @@ async def test_show_more_gives_the_next_tips_without_repeats(fake_discord, inter
 async def test_show_more_runs_out_politely(fake_discord, interact, discord_client):
     ask = fake_discord.command("ask", question="how do I find a mentor?")
     [answer] = await interact(ask)
-    db = discord_client.careerbot.db
-    everything = [row[0] for row in db.execute("SELECT id FROM tips UNION ALL SELECT 'passage-' || id FROM passages")]
+    everything = every_result_id(discord_client.careerbot.db)
     discord_client.answers.remember(ask["id"], "how do I find a mentor?", everything)
     [reply] = await interact(fake_discord.click(answer.message, f"cb:more:{ask['id']}"))
     assert reply.sent["content"] == "**No more tips**"

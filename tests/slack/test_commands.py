@@ -12,6 +12,7 @@ import aiohttp
 from bot.core.actors import ModeratorRules
 from bot.core.service import CareerBot
 from bot.store import open_db
+from tests.conftest import every_result_id
 from tests.slack.conftest import SECRET, SlackHttp, serve_slack, slack_settings_for
 from tests.slack.fakes import buttons, command_body, message_texts, signed_headers
 
@@ -199,8 +200,7 @@ async def test_show_more_gives_new_tips_then_says_when_done(slack_http, slack_bo
     assert all(c.title in joined(shared) for c in expected.cards)
     assert not any(c.title in joined(shared) for c in slack_bot.ask(MENTOR).cards)
     # asking for more than there is ends politely
-    everything = [row[0] for row in slack_bot.db.execute("SELECT id FROM tips UNION ALL SELECT 'passage-' || id FROM passages")]
-    await slack_http.action("more", json.dumps({"q": MENTOR, "ids": everything}))
+    await slack_http.action("more", json.dumps({"q": MENTOR, "ids": every_result_id(slack_bot.db)}))
     done = await slack_http.reply(4)
     assert "everything I have" in joined(done)
 
