@@ -1,16 +1,21 @@
 """Measure answer quality in-process while varying the search constants (used to calibrate them).
 
-usage: python eval/calibrate.py '[{}, {"ANSWER_AT": 10.5}, {"EXPANSION_SHARE": 0.3}]'
+usage: python eval/calibrate.py [--slips] '[{}, {"ANSWER_AT": 10.5}, {"EXPANSION_SHARE": 0.3}]'
 With CAREERBOT_SEMANTIC=on it measures the semantic extra's blend (constants BLEND and SURE).
-Prints, per setting, (hit@1, hit@3, answered, abstained) for the independent, fresh, dev,
-paraphrase, rephrased and transcript sets, in that order (docs/quality.md says how each was written).
+Prints, per setting, (hit@1, hit@3, answered, abstained) for all the sets pooled, then for the
+independent, fresh, dev, paraphrase, rephrased, transcript and eleventh sets, in that order
+(docs/quality.md says how each was written).
+With --slips every question first gets one typing slip in its longest word (`with_slips`).
 """
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import json
 import os
+import random
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,13 +25,15 @@ sys.path.insert(0, str(ROOT))
 
 import bot.core.search as search  # noqa: E402
 from bot.core.semantic import load_encoder  # noqa: E402
+from bot.core.vocabulary import STOPWORDS  # noqa: E402
 from bot.corpus.files import read_content  # noqa: E402
 from bot.corpus.loader import load_content  # noqa: E402
 from bot.store import open_db  # noqa: E402
 
 SETS = [ROOT / "eval" / "holdout-questions.json", ROOT / "eval" / "fresh-questions.json",
         ROOT.parent / "shared" / "eval" / "dev-questions.json", ROOT / "eval" / "paraphrase-questions.json",
-        ROOT / "eval" / "rephrased-questions.json", ROOT / "eval" / "transcript-questions.json"]
+        ROOT / "eval" / "rephrased-questions.json", ROOT / "eval" / "transcript-questions.json",
+        ROOT / "eval" / "eleventh-questions.json"]
 spec = importlib.util.spec_from_file_location("score", ROOT.parent / "shared" / "eval" / "score.py")
 score = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(score)
@@ -41,6 +48,37 @@ def hit_rank(results: list[dict], item: dict, sources: dict[str, str]) -> int | 
     """Where in the top three the scorer finds one of the question's expected spans (None: a miss)."""
     return next((i + 1 for i, r in enumerate(results[:3])
                  if any(score.matches(r, span, sources) for span in item["hits"])), None)
+
+
+def slip(question: str, rng: random.Random) -> str:
+    """The question with one typing slip (two letters swapped, one dropped, doubled or replaced)
+    inside its longest content word of six letters or more; unchanged when it has none."""
+    found = [w for w in re.findall(r"[A-Za-z]+", question) if len(w) >= 6 and w.lower() not in STOPWORDS]
+    if not found:
+        return question
+    word = max(found, key=len)
+    i = rng.randrange(1, len(word) - 2)
+    slipped = rng.choice([word[:i] + word[i + 1] + word[i] + word[i + 2:], word[:i] + word[i + 1:],
+                          word[:i] + word[i] + word[i:], word[:i] + rng.choice("aeiourstn") + word[i + 1:]])
+    return question.replace(word, slipped, 1)
+
+
+def with_slips(data: dict, seed: str) -> dict:
+    """A question set with a slip in every question, the same slips for the same seed (the set's name)."""
+    rng = random.Random(seed)
+    slipped = copy.deepcopy(data)
+    for item in slipped["on_topic"]:
+        item["q"] = slip(item["q"], rng)
+    slipped["off_topic"] = [slip(q, rng) for q in slipped["off_topic"]]
+    return slipped
+
+
+def pooled(sets: list[dict]) -> dict:
+    """Several question sets as one, every question counting the same (they name the same episodes)."""
+    sources = sources_of(sets[0])
+    assert all(sources_of(data) == sources for data in sets), "the sets name different episodes"
+    return {**sources, "on_topic": [item for data in sets for item in data["on_topic"]],
+            "off_topic": [q for data in sets for q in data["off_topic"]]}
 
 
 def measure(db, data: dict, original: Callable[[str], str] = str, encoder=None) -> tuple[float, float, float, float]:
@@ -62,12 +100,18 @@ def measure(db, data: dict, original: Callable[[str], str] = str, encoder=None) 
 def main() -> None:
     db = open_db()
     load_content(db, read_content(ROOT / "content"))
+    args = sys.argv[1:]
+    slips = "--slips" in args
+    args = [a for a in args if a != "--slips"]
     sets = [json.loads(p.read_text()) for p in SETS if p.exists()]
+    if slips:
+        sets = [with_slips(data, p.name) for p, data in zip([p for p in SETS if p.exists()], sets, strict=True)]
     encoder = load_encoder(os.environ.get("CAREERBOT_SEMANTIC", "off"))
-    for overrides in json.loads(sys.argv[1] if len(sys.argv) > 1 else "[{}]"):
+    for overrides in json.loads(args[0] if args else "[{}]"):
         for name, value in overrides.items():
             setattr(search, name, value)
-        print(overrides, [measure(db, data, encoder=encoder) for data in sets], flush=True)
+        print(overrides, "pooled:", measure(db, pooled(sets), encoder=encoder),
+              "per set:", [measure(db, data, encoder=encoder) for data in sets], flush=True)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,12 @@ def test_ask_imports_only_what_answering_one_question_needs(tmp_path):
     assert "Tips for: how do I find a mentor" in result.stdout
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
     assert "bot.core.search" in imported
-    assert not imported & {"numpy", "sqlite_utils", "slack_bolt", "slack_sdk", "discord", "apscheduler"}
+    assert not imported & {"numpy", "sqlite_utils", "slack_bolt", "slack_sdk", "discord", "apscheduler", "rapidfuzz"}
+    # nor, for an off-topic question, the English dictionary: a near word ("break") would not change the answer
+    result = careerbot(tmp_path, "ask", "how do I bake bread", python=("-X", "importtime"))
+    assert "No tip on that yet" in result.stdout
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    assert "rapidfuzz" in imported and "spellchecker" not in imported
 
 
 def test_ask_batch_answers_every_line_in_order(tmp_path):
@@ -63,6 +68,8 @@ def test_readable_answer_and_abstention(tmp_path):
     assert "“" in result.stdout and "—" in result.stdout and "Anastasia" in result.stdout
     result = careerbot(tmp_path, "ask", "weather in Hamburg")
     assert "No tip on that yet" in result.stdout and "Try a topic:" in result.stdout
+    result = careerbot(tmp_path, "ask", "how do I find a mentr")
+    assert "(I read “mentr” as “mentor”.)" in result.stdout and "Anastasia" in result.stdout
 
 
 def test_tips_topics_and_hack_json(tmp_path):

@@ -44,7 +44,7 @@ def test_a_batch_gives_each_text_its_own_vector_in_order(encoder):
 def test_tip_vectors_are_stored_once_and_only_changed_texts_are_embedded_again(db, encoder):
     searcher = Searcher(db, encoder=encoder)
     first = searcher.embed()
-    assert first == stored(db) > 67  # every tip: its summary, its quote and each example question
+    assert first == stored(db) > 68  # every tip: its summary, its quote and each example question
     assert Searcher(db, encoder=encoder).embed() == 0  # another process reads them back
     db.execute("UPDATE tips SET title = 'Ask for a concrete thing' WHERE id = 'make-a-concrete-small-ask-not-be-my-mentor'")
     assert searcher.embed() == 1  # the "title. tip" text changed; its quote and questions did not

@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot.core import spelling
 from bot.core.bm25 import QueryScores
 from bot.core.reply import Card, moment_url
 from bot.core.vocabulary import STOPWORDS, Unit, Vocabulary, stems, words
@@ -40,6 +41,7 @@ OVERLAP = 0.5  # two results sharing more than half of the shorter span are the 
 COMMON = 0.5  # a part of the query found in more than this share of a table's rows is left out of its ranking
 BLEND = 0.5  # semantic extra: how much the BM25 ranking counts beside the cosine (bot/core/semantic.py)
 SURE = 0.6  # semantic extra: a cosine this high answers even when the words alone would not
+RESPELT = 4  # unmatched words of one question that may be read as mistyped (bot/core/spelling.py)
 KEPT = 100_000  # entries in each of the searcher's caches (row counts, texts' stems) before it starts afresh
 
 
@@ -93,6 +95,7 @@ class Searcher:
         self.db = db
         self._generation: int | None = None
         self._vocab: Vocabulary | None = None
+        self._known_words: dict[str, int] | None = None
         self._episodes: dict[str, tuple[str, str | None, str]] = {}
         self._rows: dict[str, int] = {}
         self._counts: dict[tuple[str, tuple[str, ...]], int] = {}
@@ -114,7 +117,7 @@ class Searcher:
         """Forget what was cached once the content changed (triggers bump the generation, see migrations)."""
         generation = self.db.execute("SELECT n FROM generation WHERE id = 1").fetchone()[0]
         if generation != self._generation:
-            self._generation, self._vocab = generation, None
+            self._generation, self._vocab, self._known_words = generation, None, None
             self._episodes.clear()
             self._counts.clear()
             for scores in self._ranked.values():
@@ -165,6 +168,8 @@ class Searcher:
             if self._stopped:
                 return 0
             vocabulary = self.vocabulary()
+            self.known_words()
+            spelling.load()
             if self._meaning is not None:
                 self._meaning.load()
             phrases = [fts_phrase(p) for p in vocabulary.phrases()]
@@ -207,16 +212,52 @@ class Searcher:
         units = self.vocabulary().units(query)
         if not units:
             return Answer(query=question or "", answered=False, note=note)
+        tips, results = self._found(units, k)
+        respelt = self._respell(units)
+        if respelt:  # a mistyped word: answer as it was meant, if that changes the answer (bot/core/spelling.py)
+            meant = " ".join(respelt.get(w, w) for w in words(query))
+            meant_units = self.vocabulary().units(meant)
+            meant_tips, meant_results = self._found(meant_units, k)
+            if _ids(meant_results) != _ids(results) and all(map(spelling.confirmed, respelt)):
+                query, units, tips, results = meant, meant_units, meant_tips, meant_results
+                read = " and ".join(f"“{typed}” as “{word}”" for typed, word in respelt.items())
+                note = " ".join(filter(None, [note, f"I read {read}."]))
+        if self._meaning is not None:
+            results = self._blend(query, units, tips, results, k)
+        return Answer(query=question, answered=bool(results), results=results, note=note,
+                      units=[u.key for u in units])
+
+    def _found(self, units: list[Unit], k: int) -> tuple[list[Card], list[Card]]:
+        """The candidate tips for the units, and the results: tips, then passages, or none when not sure."""
         known = self._weigh(units)
         tips = self._tips(units)
         results = self._select(tips, [], k) if self.answers(units, tips, [], known) else []
         if len(results) < k:  # the conversation only when the tips alone are not enough (or not sure)
             passages = self._passages(units)
             results = self._select(tips, passages, k) if self.answers(units, tips, passages, known) else []
-        if self._meaning is not None:
-            results = self._blend(query, units, tips, results, k)
-        return Answer(query=question, answered=bool(results), results=results, note=note,
-                      units=[u.key for u in units])
+        return tips, results
+
+    def _respell(self, units: list[Unit]) -> dict[str, str]:
+        """The weighed units that nothing in the corpus matches, and the words they may have been meant
+        to be ("mentr": "mentor"); not yet `spelling.confirmed`, which loads a dictionary.
+
+        At most RESPELT of them: each is compared with every known word, and a long hostile
+        question could otherwise hold dozens.
+        """
+        unmatched = [u.key for u in units if not (u.df or u.passage_df or u.topics) and u.phrases == [u.key]]
+        if not unmatched:
+            return {}
+        known = self.known_words()
+        return {typed: word for typed in unmatched[:RESPELT] if (word := spelling.candidate(typed, known))}
+
+    def known_words(self) -> dict[str, int]:
+        """Words a typo may be read as, with how often the conversations say them (bot/core/spelling.py):
+        those the conversations use, and the vocabulary's words and stopwords."""
+        self._refresh()
+        if self._known_words is None:
+            said = dict(self.db.execute("SELECT word, n FROM spoken_words").fetchall())
+            self._known_words = {**dict.fromkeys(self.vocabulary().lexicon, 1), **said}
+        return self._known_words
 
     def _weigh(self, units: list[Unit]) -> float:
         """Count each unit's rows, weigh units by rarity among the tips; return the share the corpus knows.
@@ -407,6 +448,10 @@ class Searcher:
             cards.append(Card(tid, "tip", title, tip, quote, speaker, episode, source, start, end,
                               moment_url(url, start), topics=topics.split()))
         return cards
+
+
+def _ids(cards: list[Card]) -> list[str]:
+    return [c.id for c in cards]
 
 
 def _searchable(title: str, tip: str, quote: str, questions: str, topics: str, context: str) -> str:

@@ -130,6 +130,11 @@ class Vocabulary:
             found += topic_terms(slug, label, terms)
         return list(dict.fromkeys(p for p in found if p.strip()))
 
+    @functools.cached_property
+    def lexicon(self) -> frozenset[str]:
+        """The vocabulary's words and the stopwords: a mistyped word may be meant as one (bot/core/spelling.py)."""
+        return frozenset(w for p in self.phrases() for w in words(p) if len(w) >= 4) | STOPWORDS
+
     def units(self, query: str) -> list[Unit]:
         """Longest vocabulary phrases first, then the remaining content words, in question order."""
         tokens = words(query)

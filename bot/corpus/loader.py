@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlite_utils import Database
 
+from bot.core import spelling
+from bot.core.vocabulary import words
 from bot.corpus import ContentInvalid
 from bot.corpus.files import Content, tip_hash
 from bot.corpus.passages import make_passages
@@ -148,10 +152,20 @@ def store_transcript(db: Database, stem: str, cues: list, meta: dict[str, Any], 
         'INSERT INTO cues (source, idx, start, "end", text) VALUES (?, ?, ?, ?, ?)',
         [(stem, i, c.start, c.end, c.text) for i, c in enumerate(cues)],
     )
-    db.conn.executemany(
-        'INSERT INTO passages (source, start, "end", text) VALUES (?, ?, ?, ?)',
-        [(stem, s, e, t) for s, e, t in make_passages(cues, Corrections(corrections))],
-    )
+    passages = make_passages(cues, Corrections(corrections))
+    db.conn.executemany('INSERT INTO passages (source, start, "end", text) VALUES (?, ?, ?, ?)',
+                        [(stem, s, e, t) for s, e, t in passages])
+    count_words(db, (t for _, _, t in passages))
+
+
+def count_words(db: Database, texts: Iterable[str]) -> None:
+    """Add the words of transcript texts to `spoken_words` (bot/store/migrations.py).
+
+    Counts only grow: a word from a replaced transcript was still said, and reading a typo as it is harmless.
+    """
+    counts = Counter(w for text in texts for w in words(text) if len(w) >= spelling.SHORTEST)
+    db.conn.executemany("INSERT INTO spoken_words (word, n) VALUES (?, ?) "
+                        "ON CONFLICT(word) DO UPDATE SET n = n + excluded.n", counts.items())
 
 
 def _load_tips(db: Database, content: Content, report: LoadReport, *, force: bool, actor: str) -> None:

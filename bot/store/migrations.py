@@ -208,7 +208,19 @@ def _v3_tip_vectors(db: Database) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS tip_vectors (digest TEXT PRIMARY KEY, vector BLOB NOT NULL)")
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1_initial, _v2_generation, _v3_tip_vectors]
+def _v4_spoken_words(db: Database) -> None:
+    """The words the conversations use, with how often: what a mistyped word may be read as (bot/core/spelling.py).
+
+    Kept by `store_transcript` (bot/corpus/loader.py), the one place passages are written; filled
+    here from the passages already stored.
+    """
+    from bot.corpus.loader import count_words
+
+    db.execute("CREATE TABLE IF NOT EXISTS spoken_words (word TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID")
+    count_words(db, (text for (text,) in db.execute("SELECT text FROM passages").fetchall()))
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1_initial, _v2_generation, _v3_tip_vectors, _v4_spoken_words]
 LATEST = len(MIGRATIONS)
 
 

@@ -121,10 +121,10 @@ def test_export_then_load_reports_no_change_and_check_passes(run, tmp_path):
     before_export = run("content", "load").output
     assert "! choose-a-supportive-social-circle" not in before_export  # the file did not change: no conflict
     assert "2 updated" in run("content", "export").output
-    assert "ok: 67 tips" in run("content", "check").output
+    assert "ok: 68 tips" in run("content", "check").output
     loaded = run("content", "load").output
-    assert "0 added, 0 updated, 0 retired, 67 unchanged" in loaded
-    assert "0 updated, 0 added, 67 unchanged" in run("content", "export").output
+    assert "0 added, 0 updated, 0 retired, 68 unchanged" in loaded
+    assert "0 updated, 0 added, 68 unchanged" in run("content", "export").output
 
 
 def test_stats_command(run):

@@ -49,6 +49,8 @@ def test_v1_fixture_upgrades_in_place_keeping_every_row(tmp_path):
         assert shape(upgraded) == shape(fresh.conn)
         hits = upgraded.execute("SELECT rowid FROM tips_fts WHERE tips_fts MATCH 'mentor'").fetchall()
         assert hits == [(1,)]  # the full-text index still finds the old tips
+        said = dict(upgraded.execute("SELECT word, n FROM spoken_words").fetchall())
+        assert said["mentor"] == 1 and said["competitions"] == 1  # from the old passages, for reading typos
 
 
 def test_upgraded_database_serves_answers(tmp_path):
