@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bot.core.spelling import SHORTEST
+
 if TYPE_CHECKING:
     from bot.store import SQL
 
@@ -133,7 +135,7 @@ class Vocabulary:
     @functools.cached_property
     def lexicon(self) -> frozenset[str]:
         """The vocabulary's words and the stopwords: a mistyped word may be meant as one (bot/core/spelling.py)."""
-        return frozenset(w for p in self.phrases() for w in words(p) if len(w) >= 4) | STOPWORDS
+        return frozenset(w for p in self.phrases() for w in words(p) if len(w) >= SHORTEST) | STOPWORDS
 
     def units(self, query: str) -> list[Unit]:
         """Longest vocabulary phrases first, then the remaining content words, in question order."""

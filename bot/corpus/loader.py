@@ -161,7 +161,7 @@ def store_transcript(db: Database, stem: str, cues: list, meta: dict[str, Any], 
 def count_words(db: Database, texts: Iterable[str]) -> None:
     """Add the words of transcript texts to `spoken_words` (bot/store/migrations.py).
 
-    Counts only grow: a word from a replaced transcript was still said, and reading a typo as it is harmless.
+    Counts only grow: a word from a replaced transcript was still said once, and still a fine reading of a typo.
     """
     counts = Counter(w for text in texts for w in words(text) if len(w) >= spelling.SHORTEST)
     db.conn.executemany("INSERT INTO spoken_words (word, n) VALUES (?, ?) "
