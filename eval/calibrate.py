@@ -10,6 +10,7 @@ With --slips every question first gets one typing slip in its longest word (`wit
 
 from __future__ import annotations
 
+import argparse
 import copy
 import importlib.util
 import json
@@ -73,16 +74,9 @@ def with_slips(data: dict, seed: str) -> dict:
     return slipped
 
 
-def pooled(sets: list[dict]) -> dict:
-    """Several question sets as one, every question counting the same (they name the same episodes)."""
-    sources = sources_of(sets[0])
-    assert all(sources_of(data) == sources for data in sets), "the sets name different episodes"
-    return {**sources, "on_topic": [item for data in sets for item in data["on_topic"]],
-            "off_topic": [q for data in sets for q in data["off_topic"]]}
-
-
-def measure(db, data: dict, original: Callable[[str], str] = str, encoder=None) -> tuple[float, float, float, float]:
-    """(hit@1, hit@3, answered, abstained); `original` maps a result's source to the transcript it copies."""
+def tally(db, data: dict, original: Callable[[str], str] = str, encoder=None) -> tuple[int, int, int, int, int, int]:
+    """(hits at 1, hits at 3, answered, on-topic questions, abstained, off-topic questions);
+    `original` maps a result's source to the transcript it copies."""
     searcher = search.Searcher(db, encoder=encoder)
     sources = sources_of(data)
     hit1 = hit3 = answered = 0
@@ -92,26 +86,41 @@ def measure(db, data: dict, original: Callable[[str], str] = str, encoder=None) 
         rank = hit_rank(results, item, sources)
         hit1 += rank == 1
         hit3 += rank is not None
-    n = len(data["on_topic"])
-    abstained = sum(not searcher.ask(q).answered for q in data["off_topic"]) / len(data["off_topic"])
-    return round(hit1 / n, 3), round(hit3 / n, 3), round(answered / n, 3), round(abstained, 3)
+    abstained = sum(not searcher.ask(q).answered for q in data["off_topic"])
+    return hit1, hit3, answered, len(data["on_topic"]), abstained, len(data["off_topic"])
+
+
+def figures(counts: tuple[int, ...]) -> tuple[float, float, float, float]:
+    """(hit@1, hit@3, answered, abstained) from a `tally`."""
+    hit1, hit3, answered, n, abstained, m = counts
+    return round(hit1 / n, 3), round(hit3 / n, 3), round(answered / n, 3), round(abstained / m, 3)
+
+
+def pooled(tallies: list[tuple[int, ...]]) -> tuple[float, float, float, float]:
+    """The figures of several sets' tallies as one set, every question counting the same."""
+    return figures(tuple(map(sum, zip(*tallies, strict=True))))
+
+
+def measure(db, data: dict, original: Callable[[str], str] = str, encoder=None) -> tuple[float, float, float, float]:
+    """(hit@1, hit@3, answered, abstained); `original` maps a result's source to the transcript it copies."""
+    return figures(tally(db, data, original, encoder))
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("settings", nargs="?", default="[{}]", help="a JSON list of constant overrides")
+    parser.add_argument("--slips", action="store_true", help="give every question one typing slip first")
+    args = parser.parse_args()
     db = open_db()
     load_content(db, read_content(ROOT / "content"))
-    args = sys.argv[1:]
-    slips = "--slips" in args
-    args = [a for a in args if a != "--slips"]
-    sets = [json.loads(p.read_text()) for p in SETS if p.exists()]
-    if slips:
-        sets = [with_slips(data, p.name) for p, data in zip([p for p in SETS if p.exists()], sets, strict=True)]
+    sets = [(p.name, json.loads(p.read_text())) for p in SETS if p.exists()]
+    sets = [with_slips(data, name) if args.slips else data for name, data in sets]
     encoder = load_encoder(os.environ.get("CAREERBOT_SEMANTIC", "off"))
-    for overrides in json.loads(args[0] if args else "[{}]"):
+    for overrides in json.loads(args.settings):
         for name, value in overrides.items():
             setattr(search, name, value)
-        print(overrides, "pooled:", measure(db, pooled(sets), encoder=encoder),
-              "per set:", [measure(db, data, encoder=encoder) for data in sets], flush=True)
+        tallies = [tally(db, data, encoder=encoder) for data in sets]
+        print(overrides, "pooled:", pooled(tallies), "per set:", [figures(t) for t in tallies], flush=True)
 
 
 if __name__ == "__main__":

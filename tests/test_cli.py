@@ -39,15 +39,17 @@ def test_ask_imports_only_what_answering_one_question_needs(tmp_path):
     """`careerbot ask` is a whole process within 0.5 s: no chat SDK, and no sqlite-utils or numpy
     (a serving bot's kept scores) once the database is loaded. -X importtime lists every import."""
     careerbot(tmp_path, "ask", "mentor")  # the first run loads the bundled content
-    result = careerbot(tmp_path, "ask", "how do I find a mentor", python=("-X", "importtime"))
-    assert "Tips for: how do I find a mentor" in result.stdout
-    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+
+    def imports(question: str, answer: str) -> set[str]:
+        result = careerbot(tmp_path, "ask", question, python=("-X", "importtime"))
+        assert answer in result.stdout
+        return {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+
+    imported = imports("how do I find a mentor", "Tips for: how do I find a mentor")
     assert "bot.core.search" in imported
     assert not imported & {"numpy", "sqlite_utils", "slack_bolt", "slack_sdk", "discord", "apscheduler", "rapidfuzz"}
     # nor, for an off-topic question, the English dictionary: a near word ("break") would not change the answer
-    result = careerbot(tmp_path, "ask", "how do I bake bread", python=("-X", "importtime"))
-    assert "No tip on that yet" in result.stdout
-    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    imported = imports("how do I bake bread", "No tip on that yet")
     assert "rapidfuzz" in imported and "spellchecker" not in imported
 
 
