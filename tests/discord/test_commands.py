@@ -51,6 +51,12 @@ async def test_ask_without_a_match_suggests_topics(fake_discord, interact, bot):
     assert call.custom_ids == []
 
 
+async def test_a_mistyped_question_is_answered_as_meant_and_says_so(fake_discord, interact):
+    [call] = await interact(fake_discord.command("ask", question="how do I find a mentr"))
+    assert call.sent["content"].startswith("**Tips for: how do I find a mentr**")
+    assert "I read “mentr” as “mentor”." in call.sent["content"] and call.sent["embeds"]
+
+
 async def test_ask_empty_question_gets_how_to_ask(fake_discord, interact):
     [call] = await interact(fake_discord.command("ask", question="   "))
     assert call.sent["content"] == "**How to ask**"

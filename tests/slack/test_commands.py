@@ -65,6 +65,12 @@ async def test_ask_without_a_match_is_friendly_and_suggests_topics(slack_http, s
     assert browse["replace_original"] is False
 
 
+async def test_a_mistyped_question_is_answered_as_meant_and_says_so(slack_http):
+    await slack_http.command("/ask", "how do I find a mentr")
+    message = await slack_http.reply()
+    assert "I read “mentr” as “mentor”." in joined(message) and "mentor" in joined(message).lower()
+
+
 async def test_empty_ask_gets_short_help(slack_http):
     await slack_http.command("/ask", "   ")
     message = await slack_http.reply()
