@@ -133,8 +133,12 @@ def synthetic_content(target: Path, episodes: int) -> None:
 
 def process_wall(db_path: Path, runs: int = 10, question: str = "how do I find a mentor?",
                  **settings: str) -> dict[str, float]:
-    """`careerbot ask` as a whole process, `runs` times; `settings` are extra environment variables."""
-    env = dict(os.environ, CAREERBOT_DB=str(db_path), **settings)
+    """`careerbot ask` as a whole process, `runs` times; `settings` are extra environment variables.
+
+    As the default install runs it: without the semantic extra, even where it is installed (its
+    `auto` would load the model), unless `settings` say otherwise.
+    """
+    env = dict(os.environ, CAREERBOT_DB=str(db_path), **{"CAREERBOT_SEMANTIC": "off", **settings})
     env.pop("SLACK_BOT_TOKEN", None)
     env.pop("DISCORD_TOKEN", None)
     careerbot = shutil.which("careerbot") or str(Path(sys.executable).with_name("careerbot"))

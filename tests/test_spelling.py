@@ -44,6 +44,19 @@ def test_an_english_word_is_never_read_as_another(bot, question, word, near):
     assert not answer.answered and answer.note is None
 
 
+def test_the_english_word_list_is_read_as_pyspellchecker_knows_it():
+    """`confirmed` reads pyspellchecker's shipped file, not its API: this fails if a version ships it otherwise."""
+    from spellchecker import SpellChecker
+
+    english = SpellChecker()
+    sample = [w for i, w in enumerate(sorted(english.word_frequency.dictionary)) if i % 40 == 0 and w.isalpha()]
+    assert len(sample) > 3000 and {"a", "zoo"} <= english.word_frequency.dictionary.keys()
+    for word in [*sample, "a", "zoo", "chili", "hiking", "lawyer"]:
+        assert not spelling.confirmed(word), word
+    for typo in ("mentr", "carrer", "intervwies", "kagle", "procrastinaton", "zzzq"):
+        assert typo not in english and spelling.confirmed(typo), typo
+
+
 def test_how_a_candidate_is_chosen():
     known = {"mentor": 5, "mentors": 2, "really": 40, "ready": 9, "interviews": 7, "kaggle": 1, "layer": 3}
     assert spelling.candidate("mentr", known) == "mentor"
