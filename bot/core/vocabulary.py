@@ -28,14 +28,16 @@ between both but by can cannot could did do does doing down during each few for 
 here hers herself him himself his how i if in into is it its itself just let me might more most must my myself no nor not
 now of off on once only or other ought our ours ourselves out over own same she should so some such than that the their
 theirs them themselves then there these they this those through to too under until up us very was we were what when where
-which while who whom why will with would you your yours yourself yourselves"""
+which while who whom why will with would you your yours yourself yourselves except besides without within among amongst
+around across along upon via per onto toward towards whether though although unless since yet else whose whatever however
+instead rather quite almost already another others"""
 _CONTRACTIONS = """aren couldn didn doesn don hadn hasn haven isn mustn needn shan shouldn wasn weren won wouldn ll re ve s t d
 m o y im ive id ill youre youve youll youd hes shes itll weve theyre theyve theyll theyd thats theres heres whats hows whos
 wheres whens whys lets dont cant wont isnt arent wasnt werent doesnt didnt hasnt havent hadnt wouldnt shouldnt couldnt
 mustnt neednt shant aint"""
 _CHAT = """hi hello hey thanks thank please pls plz lol tbh imo imho btw idk ok okay yes yeah well maybe sure right really
 actually genuinely honestly basically anyone anybody someone somebody something anything guys ppl people person vs versus
-etc gonna wanna gotta kinda sorta"""
+etc gonna wanna gotta kinda sorta wat wut ur thx ty tho cuz coz bc abt smth sth dunno ya yall"""
 _FRAMING = """get got getting go going want like know tell say said think way thing things lot lots much many one ones kind
 sort bit even still ever every make makes made best good better tip tips advice advise suggestion suggestions
 recommendation recommendations idea ideas question questions help helpful"""
