@@ -20,6 +20,7 @@ PARAPHRASE = ROOT / "eval" / "paraphrase-questions.json"
 REPHRASED = ROOT / "eval" / "rephrased-questions.json"
 TRANSCRIPT = ROOT / "eval" / "transcript-questions.json"
 ELEVENTH = ROOT / "eval" / "eleventh-questions.json"
+TWELFTH = ROOT / "eval" / "twelfth-questions.json"
 SCORER = ROOT.parent / "shared" / "eval" / "score.py"
 
 pytestmark = pytest.mark.skipif(not SCORER.exists(), reason="../shared/eval is not beside the checkout")
@@ -56,6 +57,8 @@ FLOORS = [
      {"hit@1": 0.9, "hit@3": 0.9, "answered": 0.95, "abstained": 0.9}),
     (ELEVENTH, {"hit@1": 0.84, "hit@3": 0.92, "answered": 0.95, "abstained": 0.9},
      {"hit@1": 0.82, "hit@3": 0.95, "answered": 0.97, "abstained": 0.85}),
+    (TWELFTH, {"hit@1": 0.85, "hit@3": 0.94, "answered": 0.95, "abstained": 0.95},
+     {"hit@1": 0.9, "hit@3": 0.95, "answered": 0.97, "abstained": 0.95}),
 ]
 SETS = pytest.mark.parametrize(("path", "words", "semantic"), FLOORS, ids=[path.stem for path, _, _ in FLOORS])
 
@@ -79,11 +82,11 @@ def test_the_semantic_blend_meets_its_floors(semantic_db, encoder, path, words, 
 
 def test_a_typing_slip_in_every_question_costs_little(db):
     """Every question of every set with one slip in its longest word (calibrate.with_slips), words only,
-    pooled: hit@3 0.895, answered 0.949, abstained 0.925, against 0.923 / 0.974 / 0.919 as typed.
-    Without reading mistyped words (bot/core/spelling.py) it was 0.662 / 0.695 / 0.981."""
+    pooled: hit@3 0.914, answered 0.964, abstained 0.933, against 0.941 / 0.986 / 0.928 as typed.
+    Without reading mistyped words (bot/core/spelling.py) it was 0.662 / 0.695 / 0.981 (seven sets)."""
     if not all(path.exists() for path, _, _ in FLOORS):
         pytest.skip("not every eval set is here")
     module = calibrate()
     _, hit3, answered, abstained = module.pooled(
         [module.tally(db, module.with_slips(json.loads(path.read_text()), path.name)) for path, _, _ in FLOORS])
-    assert hit3 >= 0.87 and answered >= 0.93 and abstained >= 0.9, (hit3, answered, abstained)
+    assert hit3 >= 0.89 and answered >= 0.94 and abstained >= 0.9, (hit3, answered, abstained)
