@@ -83,7 +83,7 @@ def main() -> None:
     parser.add_argument("--stride", type=float, default=60.0, help="seconds between window starts (60: no overlap)")
     parser.add_argument("--porter", action="store_true", help="stem words (FTS5's porter tokenizer)")
     parser.add_argument("--stopwords", action="store_true", help="leave our stopwords out of the query")
-    parser.add_argument("--questions", nargs="+", type=Path, default=SETS, help="question sets (default: our six)")
+    parser.add_argument("--questions", nargs="+", type=Path, default=SETS, help="question sets (default: calibrate.SETS, all of ours)")
     args = parser.parse_args()
     found = windows(args.stride)
     baselines = {"plain BM25": PlainBM25(found, args.porter, args.stopwords)}
