@@ -45,19 +45,19 @@ TARGETS = {"hit@1": 0.8, "hit@3": 0.95, "answered": 0.95, "abstained": 0.9}  # t
 # docs/quality.md: a regression, not noise, trips them.
 FLOORS = [
     (DEV, TARGETS, {"hit@1": 0.9, "hit@3": 0.95, "answered": 0.95, "abstained": 0.9}),
-    (HOLDOUT, {"hit@1": 0.7, "hit@3": 0.85, "answered": 0.9, "abstained": 0.8},
+    (HOLDOUT, {"hit@1": 0.8, "hit@3": 0.9, "answered": 0.97, "abstained": 0.85},
      {"hit@1": 0.83, "hit@3": 0.92, "answered": 0.97, "abstained": 0.85}),
-    (FRESH, {"hit@1": 0.75, "hit@3": 0.93, "answered": 0.95, "abstained": 0.8},
+    (FRESH, {"hit@1": 0.8, "hit@3": 0.95, "answered": 0.97, "abstained": 0.8},
      {"hit@1": 0.83, "hit@3": 0.95, "answered": 0.97, "abstained": 0.8}),
-    (PARAPHRASE, {"hit@1": 0.7, "hit@3": 0.82, "answered": 0.9, "abstained": 0.9},
+    (PARAPHRASE, {"hit@1": 0.8, "hit@3": 0.88, "answered": 0.95, "abstained": 0.95},
      {"hit@1": 0.83, "hit@3": 0.9, "answered": 0.95, "abstained": 0.95}),
-    (REPHRASED, {"hit@1": 0.8, "hit@3": 0.93, "answered": 0.95, "abstained": 0.85},
+    (REPHRASED, {"hit@1": 0.85, "hit@3": 0.95, "answered": 0.97, "abstained": 0.85},
      {"hit@1": 0.87, "hit@3": 0.93, "answered": 0.97, "abstained": 0.85}),
-    (TRANSCRIPT, {"hit@1": 0.82, "hit@3": 0.88, "answered": 0.9, "abstained": 0.9},
+    (TRANSCRIPT, {"hit@1": 0.92, "hit@3": 0.95, "answered": 0.97, "abstained": 0.9},
      {"hit@1": 0.9, "hit@3": 0.9, "answered": 0.95, "abstained": 0.9}),
-    (ELEVENTH, {"hit@1": 0.84, "hit@3": 0.92, "answered": 0.95, "abstained": 0.9},
+    (ELEVENTH, {"hit@1": 0.84, "hit@3": 0.95, "answered": 0.95, "abstained": 0.9},
      {"hit@1": 0.82, "hit@3": 0.95, "answered": 0.97, "abstained": 0.85}),
-    (TWELFTH, {"hit@1": 0.85, "hit@3": 0.94, "answered": 0.95, "abstained": 0.95},
+    (TWELFTH, {"hit@1": 0.88, "hit@3": 0.96, "answered": 0.97, "abstained": 0.95},
      {"hit@1": 0.9, "hit@3": 0.95, "answered": 0.97, "abstained": 0.95}),
 ]
 SETS = pytest.mark.parametrize(("path", "words", "semantic"), FLOORS, ids=[path.stem for path, _, _ in FLOORS])
@@ -82,11 +82,11 @@ def test_the_semantic_blend_meets_its_floors(semantic_db, encoder, path, words, 
 
 def test_a_typing_slip_in_every_question_costs_little(db):
     """Every question of every set with one slip in its longest word (calibrate.with_slips), words only,
-    pooled: hit@3 0.914, answered 0.964, abstained 0.933, against 0.941 / 0.986 / 0.928 as typed.
+    pooled: hit@3 0.927, answered 0.964, abstained 0.933, against 0.950 / 0.986 / 0.928 as typed.
     Without reading mistyped words (bot/core/spelling.py) it was 0.662 / 0.695 / 0.981 (seven sets)."""
     if not all(path.exists() for path, _, _ in FLOORS):
         pytest.skip("not every eval set is here")
     module = calibrate()
     _, hit3, answered, abstained = module.pooled(
         [module.tally(db, module.with_slips(json.loads(path.read_text()), path.name)) for path, _, _ in FLOORS])
-    assert hit3 >= 0.89 and answered >= 0.94 and abstained >= 0.9, (hit3, answered, abstained)
+    assert hit3 >= 0.91 and answered >= 0.95 and abstained >= 0.9, (hit3, answered, abstained)

@@ -14,9 +14,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.core import spelling
+from bot.core import spelling, word_vectors
 from bot.core.bm25 import QueryScores
 from bot.core.reply import Card, moment_url
+from bot.core.semantic import tip_texts
 from bot.core.vocabulary import STOPWORDS, Unit, Vocabulary, stems, words
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ RELATIVE = 0.3  # a further result must score at least this share of the best on
 CANDIDATES = 12
 OVERLAP = 0.5  # two results sharing more than half of the shorter span are the same moment
 COMMON = 0.5  # a part of the query found in more than this share of a table's rows is left out of its ranking
+WORD_VECTORS = True  # rerank the candidates with the distilled word vectors (bot/core/word_vectors.py)
+WORD_BLEND = 0.35  # word vectors: how much the BM25 ranking counts beside the cosine
 BLEND = 0.5  # semantic extra: how much the BM25 ranking counts beside the cosine (bot/core/semantic.py)
 SURE = 0.6  # semantic extra: a cosine this high answers even when the words alone would not
 RESPELT = 4  # unmatched words of one question that may be read as mistyped (bot/core/spelling.py)
@@ -177,12 +180,16 @@ class Searcher:
             self._ranked["passages"].warm(phrases)
             tips = self.db.execute("SELECT title, tip, quote, questions, topics, context FROM tips "
                                    "WHERE status = 'active' ORDER BY n")
+            texts = []
             for row in tips:  # their stems, for coverage: a first question would spend most of its time here
                 if self._stopped or len(self._stem_sets) > KEPT // 2:
                     break
                 self._stem_set(_searchable(*row))
                 for question in row[3].split("\n"):
                     self._stem_set(question)
+                texts += tip_texts(*row[:4])
+            if WORD_VECTORS:  # and their word vectors, read from the database
+                word_vectors.shared().texts(self.db, texts[:KEPT // 2])
             return sum(scores.nbytes() for scores in self._ranked.values())
 
     def embed(self) -> int:
@@ -223,7 +230,10 @@ class Searcher:
                 read = " and ".join(f"“{typed}” as “{word}”" for typed, word in respelt.items())
                 note = " ".join(filter(None, [note, f"I read {read}."]))
         if self._meaning is not None:
-            results = self._blend(query, units, tips, results, k)
+            results = self._blend(units, tips, results, k, self._meaning.similarity(query), BLEND, SURE)
+        elif WORD_VECTORS and results:
+            similar = word_vectors.shared().similarity(self.db, query, {c.id: c.texts for c in tips})  # type: ignore[attr-defined]
+            results = self._blend(units, tips, results, k, similar, WORD_BLEND, None)
         return Answer(query=question, answered=bool(results), results=results, note=note,
                       units=[u.key for u in units])
 
@@ -357,6 +367,7 @@ class Searcher:
             card = Card(tid, "tip", title, tip, quote, speaker, episode, source, start, end,
                         moment_url(url, start), score=scores[k], topics=topic_list)
             card.coverage = self._coverage(units, searchable, topic_list)  # type: ignore[attr-defined]
+            card.texts = tip_texts(title, tip, quote, questions)  # type: ignore[attr-defined]
             # an example question sharing no stem with the member's covers at most what the topics do
             fits = [self._coverage(units, q, topic_list, TOPIC_FIT)
                     for q in questions.split("\n") if not asked.isdisjoint(self._stem_set(q))]
@@ -364,21 +375,21 @@ class Searcher:
             cards.append(card)
         return cards
 
-    def _blend(self, query: str, units: list[Unit], tips: list[Card], words_found: list[Card], k: int) -> list[Card]:
-        """With the semantic extra: tips ranked by meaning and words together (docs/quality.md).
+    def _blend(self, units: list[Unit], tips: list[Card], words_found: list[Card], k: int,
+               similar: dict[str, float], blend: float, sure: float | None) -> list[Card]:
+        """Tips ranked by meaning and words together (docs/quality.md).
 
-        A tip scores its best cosine with the question plus BLEND times its BM25 ranking score
-        (scaled to the best one's). Answer when the words answer (`words_found`, the BM25-only
-        results), or when the meaning alone is sure (SURE): the model knows "impostor" and "fraud"
-        are one worry, but not what the Pareto principle is, so neither vetoes the other.
+        A tip scores its best cosine with the question (`similar`) plus `blend` times its BM25 ranking
+        score (scaled to the best one's). Answer when the words answer (`words_found`, the BM25-only
+        results), or when the meaning alone is `sure`: the semantic extra knows "impostor" and "fraud"
+        are one worry, but not what the Pareto principle is, so neither vetoes the other. The word
+        vectors are never sure alone: they only reorder what the words found.
         """
-        assert self._meaning is not None
-        similar = self._meaning.similarity(query)
-        if not words_found and max(similar.values(), default=0.0) < SURE:
+        if not words_found and (sure is None or max(similar.values(), default=0.0) < sure):
             return []
         ranked = {c.id: c.score * (1 + FIT * c.fit) for c in tips}  # type: ignore[attr-defined]
         top = max(ranked.values(), default=0.0) or 1.0
-        blended = {tid: sim + BLEND * ranked.get(tid, 0.0) / top for tid, sim in similar.items()}
+        blended = {tid: sim + blend * ranked.get(tid, 0.0) / top for tid, sim in similar.items()}
         chosen = dict(sorted(blended.items(), key=lambda item: item[1], reverse=True)[:CANDIDATES])
         cards = sorted(self._tip_cards("id", chosen, units), key=lambda c: c.score, reverse=True)
         return self._select(cards, [c for c in words_found if c.kind == "passage"], k)

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.core import spelling
+from bot.core import spelling, word_vectors
 from bot.core.vocabulary import words
 from bot.corpus import ContentInvalid
 from bot.corpus.files import Content, tip_hash
@@ -100,6 +100,7 @@ def load_content(db: Database, content: Content, *, force: bool = False, actor: 
         _load_vocabulary(db, content)
         _load_episodes(db, content, report)
         _load_tips(db, content, report, force=force, actor=actor)
+        word_vectors.store_tips(db, word_vectors.shared())  # so that a question encodes only itself
     return report
 
 

@@ -220,7 +220,21 @@ def _v4_spoken_words(db: Database) -> None:
     count_words(db, (text for (text,) in db.execute("SELECT text FROM passages").fetchall()))
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1_initial, _v2_generation, _v3_tip_vectors, _v4_spoken_words]
+def _v5_tip_word_vectors(db: Database) -> None:
+    """The tips' texts as distilled word vectors, by a digest of vectors and text (bot/core/word_vectors.py).
+
+    Kept by `load_content` (bot/corpus/loader.py); filled here for the tips already stored. A text
+    missing (a tip edited since) is encoded when asked about, which costs a question about 1 ms.
+    """
+    from bot.core import word_vectors
+
+    db.execute("CREATE TABLE IF NOT EXISTS tip_word_vectors (digest TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+    word_vectors.store_tips(db, word_vectors.shared())
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [
+    _v1_initial, _v2_generation, _v3_tip_vectors, _v4_spoken_words, _v5_tip_word_vectors,
+]
 LATEST = len(MIGRATIONS)
 
 

@@ -51,6 +51,9 @@ def test_v1_fixture_upgrades_in_place_keeping_every_row(tmp_path):
         assert hits == [(1,)]  # the full-text index still finds the old tips
         said = dict(upgraded.execute("SELECT word, n FROM spoken_words").fetchall())
         assert said["mentor"] == 1 and said["competitions"] == 1  # from the old passages, for reading typos
+        tips = upgraded.execute("SELECT count(*) FROM tips WHERE status = 'active'").fetchone()[0]
+        encoded = upgraded.execute("SELECT count(*) FROM tip_word_vectors").fetchone()[0]
+        assert encoded >= 3 * tips > 0  # each old tip's summary, quote and questions, for reranking by meaning
 
 
 def test_upgraded_database_serves_answers(tmp_path):

@@ -1,0 +1,190 @@
+"""Meaning without a model at run time: static token vectors distilled from all-MiniLM-L6-v2.
+
+BM25 finds the tips that share the member's words, but when a dozen share them ("mentor") it cannot
+tell which one says what was asked. These vectors rerank its candidates by meaning, in every install:
+each WordPiece token of the model's vocabulary has one vector (the model's output for that token
+alone, reduced to DIMENSIONS and stored as int8 by scripts/distill_word_vectors.py) and one weight
+(its IDF over the bundled conversations). A text's vector is the weighted sum of its tokens' vectors.
+Figures in docs/quality.md; the semantic extra (bot/core/semantic.py), when installed, replaces them.
+
+Plain Python, no numpy: `careerbot ask` answers in a fresh process (see bot.app.open_bot), and numpy
+alone takes 0.1 s to import. The tips' texts are encoded when content is loaded (`store_tips`) and
+kept in the `tip_word_vectors` table, so a question encodes only itself.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import hashlib
+import json
+import math
+import mmap
+import threading
+import unicodedata
+from array import array
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.core.vocabulary import words
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from bot.store import SQL
+
+MODEL = "all-MiniLM-L6-v2-static-128-int8-v1"  # in each text's digest: change it when the vectors change
+DIMENSIONS = 128
+VECTORS = Path(__file__).with_name("word-vectors.i8")  # int8 rows, one per token id
+VOCABULARY = Path(__file__).with_name("word-vectors.tsv")  # token <tab> weight, one per line, sorted
+LONGEST_WORD = 100  # BERT's own limit: a longer "word" is one unknown token
+KEPT = 100_000  # cached words' pieces and texts' vectors before starting afresh
+UNKNOWN = "[UNK]"
+
+
+def wordpiece_vocabulary(tokenizer_json: Path) -> dict[str, int]:
+    """The WordPiece vocabulary of a Hugging Face tokenizer.json (used by scripts/distill_word_vectors.py)."""
+    return json.loads(tokenizer_json.read_text(encoding="utf-8"))["model"]["vocab"]
+
+
+def _plain(word: str) -> str:
+    """A word without accents, as the uncased BERT tokenizer sees it."""
+    return "".join(c for c in unicodedata.normalize("NFD", word) if unicodedata.category(c) != "Mn")
+
+
+def pieces(word: str, lookup: Callable[[str], int | None]) -> list[int]:
+    """WordPiece: the longest known prefix, then the longest known "##" continuation, and so on."""
+    word = _plain(word)
+    found, start = [], 0
+    while start < len(word) <= LONGEST_WORD:
+        for end in range(len(word), start, -1):
+            index = lookup(word[start:end] if start == 0 else "##" + word[start:end])
+            if index is not None:
+                found.append(index)
+                start = end
+                break
+        else:
+            break
+    return found if start == len(word) else [i for i in [lookup(UNKNOWN)] if i is not None]
+
+
+def token_ids(text: str, lookup: Callable[[str], int | None]) -> list[int]:
+    """The token ids of a text's words (bot.core.vocabulary.words: lower case, no punctuation)."""
+    return [i for word in words(text) for i in pieces(word, lookup)]
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(f"{MODEL}\x1f{text}".encode()).hexdigest()[:32]
+
+
+def cosine(a: list[float], b: array) -> float:
+    """Of a unit vector and a stored int8 one (unit length times 127)."""
+    return sum(x * y for x, y in zip(a, b, strict=True)) / 127.0
+
+
+class WordVectors:
+    """The distilled vectors, read at the first text (a few ms), and the texts' vectors seen so far.
+
+    word-vectors.tsv lists the tokens in sorted order, each with its weight, and row i of
+    word-vectors.i8 is line i's vector: a token is found by bisection, with no dictionary to build.
+    """
+
+    def __init__(self, vectors: Path = VECTORS, vocabulary: Path = VOCABULARY) -> None:
+        self.paths = vectors, vocabulary
+        self._lines: list[str] | None = None
+        self._matrix = memoryview(b"")
+        self._pieces: dict[str, list[int]] = {}
+        self._texts: dict[str, array] = {}
+        self._lock = threading.Lock()
+
+    def _load(self) -> list[str]:
+        with self._lock:
+            if self._lines is None:
+                vectors, vocabulary = self.paths
+                lines = vocabulary.read_text(encoding="utf-8").splitlines()
+                with vectors.open("rb") as file:  # mapped, not read: a question touches a few rows of 4 MB
+                    matrix = memoryview(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)).cast("b")
+                if len(matrix) != len(lines) * DIMENSIONS:
+                    raise ValueError(f"{vectors.name} and {vocabulary.name} do not match")
+                self._lines, self._matrix = lines, matrix
+        return self._lines
+
+    def index(self, token: str) -> int | None:
+        lines, key = self._load(), token + "\t"  # a tab sorts before any character of a token
+        i = bisect.bisect_left(lines, key)
+        return i if i < len(lines) and lines[i].startswith(key) else None
+
+    def _word(self, word: str) -> list[int]:
+        found = self._pieces.get(word)
+        if found is None:
+            if len(self._pieces) > KEPT:
+                self._pieces.clear()
+            found = self._pieces[word] = pieces(word, self.index)
+        return found
+
+    def encode(self, text: str) -> list[float] | None:
+        """The text's unit vector, or None when it has no weighed token."""
+        lines = self._load()
+        total = [0.0] * DIMENSIONS
+        for word in words(text):
+            for i in self._word(word):
+                weight = float(lines[i].rpartition("\t")[2])
+                if weight:
+                    row = self._matrix[i * DIMENSIONS:(i + 1) * DIMENSIONS]
+                    total = [t + weight * x for t, x in zip(total, row, strict=True)]
+        norm = math.sqrt(sum(t * t for t in total))
+        return [t / norm for t in total] if norm else None
+
+    def stored(self, text: str) -> array:
+        """A text's vector as stored: int8, unit length times 127 (zeros when it has no weighed token)."""
+        vector = self.encode(text) or [0.0] * DIMENSIONS
+        return array("b", (round(127 * x) for x in vector))
+
+    def texts(self, db: SQL, texts: Iterable[str]) -> dict[str, array]:
+        """The stored vectors of texts, by text: kept in memory, read from `tip_word_vectors`, encoded if missing."""
+        texts = list(dict.fromkeys(texts))
+        wanted = [t for t in texts if t not in self._texts]
+        if wanted:
+            if len(self._texts) > KEPT:
+                self._texts.clear()
+            keys = {digest(t): t for t in wanted}
+            for start in range(0, len(keys), 500):
+                chunk = list(keys)[start:start + 500]
+                for key, blob in db.execute(
+                        f"SELECT digest, vector FROM tip_word_vectors WHERE digest IN ({', '.join('?' * len(chunk))})",
+                        chunk):
+                    self._texts[keys[key]] = array("b", blob)
+            for text in wanted:
+                if text not in self._texts:  # a tip edited since the content was loaded: encode it here
+                    self._texts[text] = self.stored(text)
+        return {t: self._texts[t] for t in texts}
+
+    def similarity(self, db: SQL, question: str, tips: dict[str, list[str]]) -> dict[str, float]:
+        """Each tip's best cosine with the question, over its texts (`tip_texts`), by tip id."""
+        asked = self.encode(question)
+        if asked is None:
+            return {}
+        vectors = self.texts(db, (t for texts in tips.values() for t in texts))
+        return {tid: max((cosine(asked, vectors[t]) for t in texts), default=0.0) for tid, texts in tips.items()}
+
+
+
+@functools.cache
+def shared() -> WordVectors:
+    """One set of vectors per process: they do not depend on the database, and each load reads 4 MB."""
+    return WordVectors()
+
+
+def store_tips(db: SQL, vectors: WordVectors) -> int:
+    """Encode and store the active tips' texts that `tip_word_vectors` lacks; returns how many (see bot/corpus/loader.py)."""
+    from bot.core.semantic import tip_texts
+
+    rows = db.execute("SELECT title, tip, quote, questions FROM tips WHERE status = 'active'").fetchall()
+    keys = {digest(t): t for row in rows for t in tip_texts(*row)}
+    have = {key for (key,) in db.execute("SELECT digest FROM tip_word_vectors")}
+    missing = {key: text for key, text in keys.items() if key not in have}
+    encoded = vectors.texts(db, missing.values())  # kept in memory too: the next database's load reuses them
+    conn = getattr(db, "conn", db)  # a sqlite-utils Database or the bare connection
+    conn.executemany("INSERT OR REPLACE INTO tip_word_vectors (digest, vector) VALUES (?, ?)",
+                     [(key, encoded[text].tobytes()) for key, text in missing.items()])
+    return len(missing)
