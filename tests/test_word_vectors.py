@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from bot.core import search, word_vectors
@@ -34,7 +36,8 @@ def test_related_texts_are_closer_than_unrelated_ones():
     vectors = WordVectors()
     asked = vectors.encode("how do I find a mentor to guide my career?")
     near, far = vectors.stored("Look for someone experienced who can advise you"), vectors.stored("bake sourdough bread")
-    assert word_vectors.cosine(asked, near) > word_vectors.cosine(asked, far) + 0.1
+    close, distant = word_vectors.cosines(asked, [near, far])
+    assert close > distant + 0.1
     assert vectors.encode("") is None and vectors.encode("!!! ???") is None
 
 
@@ -66,3 +69,15 @@ def test_word_vectors_reorder_what_the_words_found_and_never_answer_alone(db, mo
     monkeypatch.setattr(search, "WORD_VECTORS", True)
     for off_topic in ("how do I bake bread", "weather in Hamburg", "best laptop for gaming?"):
         assert not Searcher(db).ask(off_topic).answered
+
+
+def test_cosines_are_the_same_with_numpy_and_in_plain_python(monkeypatch):
+    import numpy  # noqa: F401  (a serving process has it; `careerbot ask` does not)
+
+    vectors = WordVectors()
+    asked = vectors.encode("how do I prepare for a behavioural interview?")
+    stored = [vectors.stored(t) for t in ("STAR answers for interviews", "a mentor", "free GPUs on Kaggle")]
+    with_numpy = word_vectors.cosines(asked, stored)
+    monkeypatch.delitem(sys.modules, "numpy")
+    plain = word_vectors.cosines(asked, stored)
+    assert plain == pytest.approx(with_numpy, abs=1e-5) and plain[0] > plain[1]

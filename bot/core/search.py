@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
+from copy import copy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -391,7 +392,12 @@ class Searcher:
         top = max(ranked.values(), default=0.0) or 1.0
         blended = {tid: sim + blend * ranked.get(tid, 0.0) / top for tid, sim in similar.items()}
         chosen = dict(sorted(blended.items(), key=lambda item: item[1], reverse=True)[:CANDIDATES])
-        cards = sorted(self._tip_cards("id", chosen, units), key=lambda c: c.score, reverse=True)
+        found = {c.id: c for c in tips}  # the candidates' cards are made already; the extra may bring others
+        cards = [copy(found[tid]) for tid in chosen if tid in found]  # with their coverage and fit
+        for card in cards:
+            card.score = chosen[card.id]
+        cards += self._tip_cards("id", {tid: s for tid, s in chosen.items() if tid not in found}, units)
+        cards.sort(key=lambda c: c.score, reverse=True)
         return self._select(cards, [c for c in words_found if c.kind == "passage"], k)
 
     def _passages(self, units: list[Unit]) -> list[Card]:

@@ -20,9 +20,10 @@ import hashlib
 import json
 import math
 import mmap
+import operator
+import sys
 import threading
 import unicodedata
-from array import array
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,9 +78,20 @@ def digest(text: str) -> str:
     return hashlib.sha256(f"{MODEL}\x1f{text}".encode()).hexdigest()[:32]
 
 
-def cosine(a: list[float], b: array) -> float:
-    """Of a unit vector and a stored int8 one (unit length times 127)."""
-    return sum(x * y for x, y in zip(a, b, strict=True)) / 127.0
+def cosines(asked: list[float], stored: list[bytes]) -> list[float]:
+    """A unit vector's cosines with stored ones (int8, unit length times 127).
+
+    With numpy when the process has already imported it (a serving process ranks with it, see
+    bot/core/ranking.py): a hundred cosines cost 0.01 ms there, 1 ms in plain Python.
+    """
+    if not stored:
+        return []
+    if "numpy" in sys.modules:
+        import numpy as np
+
+        matrix = np.frombuffer(b"".join(stored), dtype=np.int8).reshape(len(stored), DIMENSIONS)
+        return (matrix @ np.asarray(asked, dtype=np.float32) / 127.0).tolist()
+    return [sum(map(operator.mul, asked, memoryview(vector).cast("b"))) / 127.0 for vector in stored]
 
 
 class WordVectors:
@@ -94,7 +106,7 @@ class WordVectors:
         self._lines: list[str] | None = None
         self._matrix = memoryview(b"")
         self._pieces: dict[str, list[int]] = {}
-        self._texts: dict[str, array] = {}
+        self._texts: dict[str, bytes] = {}
         self._lock = threading.Lock()
 
     def _load(self) -> list[str]:
@@ -135,12 +147,12 @@ class WordVectors:
         norm = math.sqrt(sum(t * t for t in total))
         return [t / norm for t in total] if norm else None
 
-    def stored(self, text: str) -> array:
+    def stored(self, text: str) -> bytes:
         """A text's vector as stored: int8, unit length times 127 (zeros when it has no weighed token)."""
         vector = self.encode(text) or [0.0] * DIMENSIONS
-        return array("b", (round(127 * x) for x in vector))
+        return bytes(round(127 * x) & 0xFF for x in vector)
 
-    def texts(self, db: SQL, texts: Iterable[str]) -> dict[str, array]:
+    def texts(self, db: SQL, texts: Iterable[str]) -> dict[str, bytes]:
         """The stored vectors of texts, by text: kept in memory, read from `tip_word_vectors`, encoded if missing."""
         texts = list(dict.fromkeys(texts))
         wanted = [t for t in texts if t not in self._texts]
@@ -153,7 +165,7 @@ class WordVectors:
                 for key, blob in db.execute(
                         f"SELECT digest, vector FROM tip_word_vectors WHERE digest IN ({', '.join('?' * len(chunk))})",
                         chunk):
-                    self._texts[keys[key]] = array("b", blob)
+                    self._texts[keys[key]] = blob
             for text in wanted:
                 if text not in self._texts:  # a tip edited since the content was loaded: encode it here
                     self._texts[text] = self.stored(text)
@@ -165,8 +177,9 @@ class WordVectors:
         if asked is None:
             return {}
         vectors = self.texts(db, (t for texts in tips.values() for t in texts))
-        return {tid: max((cosine(asked, vectors[t]) for t in texts), default=0.0) for tid, texts in tips.items()}
-
+        order = list(vectors)
+        cosine = dict(zip(order, cosines(asked, [vectors[t] for t in order]), strict=True))
+        return {tid: max((cosine[t] for t in texts), default=0.0) for tid, texts in tips.items()}
 
 
 @functools.cache
@@ -186,5 +199,5 @@ def store_tips(db: SQL, vectors: WordVectors) -> int:
     encoded = vectors.texts(db, missing.values())  # kept in memory too: the next database's load reuses them
     conn = getattr(db, "conn", db)  # a sqlite-utils Database or the bare connection
     conn.executemany("INSERT OR REPLACE INTO tip_word_vectors (digest, vector) VALUES (?, ?)",
-                     [(key, encoded[text].tobytes()) for key, text in missing.items()])
+                     [(key, encoded[text]) for key, text in missing.items()])
     return len(missing)
