@@ -7,9 +7,10 @@ alone, reduced to DIMENSIONS and stored as int8 by scripts/distill_word_vectors.
 (its IDF over the bundled conversations). A text's vector is the weighted sum of its tokens' vectors.
 Figures in docs/quality.md; the semantic extra (bot/core/semantic.py), when installed, replaces them.
 
-Plain Python, no numpy: `careerbot ask` answers in a fresh process (see bot.app.open_bot), and numpy
-alone takes 0.1 s to import. The tips' texts are encoded when content is loaded (`store_tips`) and
-kept in the `tip_word_vectors` table, so a question encodes only itself.
+Plain Python on the `careerbot ask` path, which answers in a fresh process (see bot.app.open_bot)
+where numpy alone would take 0.1 s to import; a serving process has numpy already and uses it for the
+cosines. The tips' texts are encoded when content is loaded (`store_tips`) and kept in the
+`tip_word_vectors` table, so a question encodes only itself.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 
 MODEL = "all-MiniLM-L6-v2-static-128-int8-v1"  # in each text's digest: change it when the vectors change
 DIMENSIONS = 128
-VECTORS = Path(__file__).with_name("word-vectors.i8")  # int8 rows, one per token id
+VECTORS = Path(__file__).with_name("word-vectors.i8")  # int8 rows, one per line of VOCABULARY
 VOCABULARY = Path(__file__).with_name("word-vectors.tsv")  # token <tab> weight, one per line, sorted
 LONGEST_WORD = 100  # BERT's own limit: a longer "word" is one unknown token
 KEPT = 100_000  # cached words' pieces and texts' vectors before starting afresh
@@ -155,21 +156,22 @@ class WordVectors:
     def texts(self, db: SQL, texts: Iterable[str]) -> dict[str, bytes]:
         """The stored vectors of texts, by text: kept in memory, read from `tip_word_vectors`, encoded if missing."""
         texts = list(dict.fromkeys(texts))
-        wanted = [t for t in texts if t not in self._texts]
-        if wanted:
-            if len(self._texts) > KEPT:
-                self._texts.clear()
-            keys = {digest(t): t for t in wanted}
-            for start in range(0, len(keys), 500):
-                chunk = list(keys)[start:start + 500]
-                for key, blob in db.execute(
-                        f"SELECT digest, vector FROM tip_word_vectors WHERE digest IN ({', '.join('?' * len(chunk))})",
-                        chunk):
-                    self._texts[keys[key]] = blob
-            for text in wanted:
-                if text not in self._texts:  # a tip edited since the content was loaded: encode it here
-                    self._texts[text] = self.stored(text)
-        return {t: self._texts[t] for t in texts}
+        found = {t: v for t in texts if (v := self._texts.get(t)) is not None}
+        keys = {digest(t): t for t in texts if t not in found}
+        chunks = list(keys)
+        for start in range(0, len(chunks), 500):
+            chunk = chunks[start:start + 500]
+            for key, blob in db.execute(
+                    f"SELECT digest, vector FROM tip_word_vectors WHERE digest IN ({', '.join('?' * len(chunk))})",
+                    chunk):
+                found[keys[key]] = blob
+        for text in keys.values():
+            if text not in found:  # a tip edited since the content was loaded: encode it here
+                found[text] = self.stored(text)
+        if len(self._texts) > KEPT:
+            self._texts.clear()
+        self._texts.update(found)
+        return found
 
     def similarity(self, db: SQL, question: str, tips: dict[str, list[str]]) -> dict[str, float]:
         """Each tip's best cosine with the question, over its texts (`tip_texts`), by tip id."""
