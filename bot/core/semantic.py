@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import numpy as np
 
     from bot.store import SQL
@@ -116,6 +118,17 @@ def tip_texts(title: str, tip: str, quote: str, questions: str) -> list[str]:
     return [f"{title}. {tip}", quote, *(q for q in questions.split("\n") if q.strip())]
 
 
+def stored_vectors(db: SQL, table: str, digests: Iterable[str]) -> dict[str, bytes]:
+    """The vectors a table (`tip_vectors`, `tip_word_vectors`) holds for these digests, as stored."""
+    found: dict[str, bytes] = {}
+    keys = list(digests)
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        found.update(db.execute(
+            f"SELECT digest, vector FROM {table} WHERE digest IN ({', '.join('?' * len(chunk))})", chunk).fetchall())
+    return found
+
+
 def digest(text: str) -> str:
     return hashlib.sha256(f"{MODEL}\x1f{text}".encode()).hexdigest()[:32]
 
@@ -165,14 +178,8 @@ class TipVectors:
     def _stored(self, wanted: set[str]) -> dict[str, np.ndarray]:
         import numpy as np
 
-        found: dict[str, np.ndarray] = {}
-        keys = list(wanted)
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            for key, blob in self.db.execute(
-                    f"SELECT digest, vector FROM tip_vectors WHERE digest IN ({', '.join('?' * len(chunk))})", chunk):
-                found[key] = np.frombuffer(blob, dtype=np.float32)
-        return found
+        return {key: np.frombuffer(blob, dtype=np.float32)
+                for key, blob in stored_vectors(self.db, "tip_vectors", wanted).items()}
 
     def similarity(self, question: str) -> dict[str, float]:
         """Each active tip's best cosine with the question, by tip id."""

@@ -28,6 +28,7 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.core.semantic import stored_vectors, tip_texts
 from bot.core.vocabulary import words
 
 if TYPE_CHECKING:
@@ -106,7 +107,7 @@ class WordVectors:
         self.paths = vectors, vocabulary
         self._lines: list[str] | None = None
         self._matrix = memoryview(b"")
-        self._pieces: dict[str, list[int]] = {}
+        self._pieces: dict[str, list[tuple[int, float]]] = {}  # a word's tokens, with their weights
         self._texts: dict[str, bytes] = {}
         self._lock = threading.Lock()
 
@@ -127,21 +128,20 @@ class WordVectors:
         i = bisect.bisect_left(lines, key)
         return i if i < len(lines) and lines[i].startswith(key) else None
 
-    def _word(self, word: str) -> list[int]:
+    def _word(self, word: str) -> list[tuple[int, float]]:
         found = self._pieces.get(word)
         if found is None:
             if len(self._pieces) > KEPT:
                 self._pieces.clear()
-            found = self._pieces[word] = pieces(word, self.index)
+            lines = self._load()
+            found = self._pieces[word] = [(i, float(lines[i].rpartition("\t")[2])) for i in pieces(word, self.index)]
         return found
 
     def encode(self, text: str) -> list[float] | None:
         """The text's unit vector, or None when it has no weighed token."""
-        lines = self._load()
         total = [0.0] * DIMENSIONS
         for word in words(text):
-            for i in self._word(word):
-                weight = float(lines[i].rpartition("\t")[2])
+            for i, weight in self._word(word):
                 if weight:
                     row = self._matrix[i * DIMENSIONS:(i + 1) * DIMENSIONS]
                     total = [t + weight * x for t, x in zip(total, row, strict=True)]
@@ -149,28 +149,32 @@ class WordVectors:
         return [t / norm for t in total] if norm else None
 
     def stored(self, text: str) -> bytes:
-        """A text's vector as stored: int8, unit length times 127 (zeros when it has no weighed token)."""
-        vector = self.encode(text) or [0.0] * DIMENSIONS
-        return bytes(round(127 * x) & 0xFF for x in vector)
+        """A text's vector as stored: int8, unit length times 127 (zeros when it has no weighed token).
+
+        Kept in memory: a test run or a second load encodes each text once."""
+        found = self._texts.get(text)
+        if found is None:
+            vector = self.encode(text) or [0.0] * DIMENSIONS
+            found = bytes(round(127 * x) & 0xFF for x in vector)
+            self._keep({text: found})
+        return found
+
+    def _keep(self, vectors: dict[str, bytes]) -> None:
+        if len(self._texts) > KEPT:
+            self._texts.clear()
+        self._texts.update(vectors)
 
     def texts(self, db: SQL, texts: Iterable[str]) -> dict[str, bytes]:
         """The stored vectors of texts, by text: kept in memory, read from `tip_word_vectors`, encoded if missing."""
         texts = list(dict.fromkeys(texts))
         found = {t: v for t in texts if (v := self._texts.get(t)) is not None}
         keys = {digest(t): t for t in texts if t not in found}
-        chunks = list(keys)
-        for start in range(0, len(chunks), 500):
-            chunk = chunks[start:start + 500]
-            for key, blob in db.execute(
-                    f"SELECT digest, vector FROM tip_word_vectors WHERE digest IN ({', '.join('?' * len(chunk))})",
-                    chunk):
-                found[keys[key]] = blob
+        read = {keys[key]: blob for key, blob in stored_vectors(db, "tip_word_vectors", keys).items()}
+        self._keep(read)
+        found.update(read)
         for text in keys.values():
             if text not in found:  # a tip edited since the content was loaded: encode it here
                 found[text] = self.stored(text)
-        if len(self._texts) > KEPT:
-            self._texts.clear()
-        self._texts.update(found)
         return found
 
     def similarity(self, db: SQL, question: str, tips: dict[str, list[str]]) -> dict[str, float]:
@@ -192,14 +196,10 @@ def shared() -> WordVectors:
 
 def store_tips(db: SQL, vectors: WordVectors) -> int:
     """Encode and store the active tips' texts that `tip_word_vectors` lacks; returns how many (see bot/corpus/loader.py)."""
-    from bot.core.semantic import tip_texts
-
     rows = db.execute("SELECT title, tip, quote, questions FROM tips WHERE status = 'active'").fetchall()
     keys = {digest(t): t for row in rows for t in tip_texts(*row)}
     have = {key for (key,) in db.execute("SELECT digest FROM tip_word_vectors")}
-    missing = {key: text for key, text in keys.items() if key not in have}
-    encoded = vectors.texts(db, missing.values())  # kept in memory too: the next database's load reuses them
+    missing = [(key, vectors.stored(text)) for key, text in keys.items() if key not in have]
     conn = getattr(db, "conn", db)  # a sqlite-utils Database or the bare connection
-    conn.executemany("INSERT OR REPLACE INTO tip_word_vectors (digest, vector) VALUES (?, ?)",
-                     [(key, encoded[text]) for key, text in missing.items()])
+    conn.executemany("INSERT OR REPLACE INTO tip_word_vectors (digest, vector) VALUES (?, ?)", missing)
     return len(missing)
