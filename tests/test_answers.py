@@ -121,7 +121,7 @@ def test_retired_tips_are_never_cited(bot):
 
 
 def test_a_change_from_another_connection_reaches_a_searcher_with_warm_caches(db_file):
-    """Counts, the vocabulary and episode titles are cached per content generation (bumped by triggers)."""
+    """Counts, the vocabulary, tips' rows and episode titles are cached per content generation (bumped by triggers)."""
     from bot.core.search import Searcher
     from bot.store import open_db
 
@@ -135,6 +135,9 @@ def test_a_change_from_another_connection_reaches_a_searcher_with_warm_caches(db
     again = searcher.ask("what is the STAR format").results
     assert first.id not in [c.id for c in again]
     assert again[0].episode == "Renamed" and again[0].url.startswith("https://example.org/ep#t=")
+    writer.execute("UPDATE tips SET title = 'Edited elsewhere' WHERE id = ?", [again[0].id])  # tips' rows are kept too
+    writer.conn.commit()
+    assert searcher.ask("what is the STAR format").results[0].title == "Edited elsewhere"
     writer.execute("INSERT INTO synonyms (terms) VALUES (?)", ['["zorblax", "star format"]'])
     writer.conn.commit()
     assert searcher.ask("zorblax").answered

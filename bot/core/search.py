@@ -61,6 +61,36 @@ class Answer:
         return {"query": self.query, "answered": self.answered, "results": [c.contract() for c in self.results]}
 
 
+@dataclass(frozen=True)
+class TipRow:
+    """An active tip as ranking reads it, kept until the content changes: its columns, and the stems
+    of its searchable text and of each example question (half a first question's time went to these)."""
+
+    n: int
+    id: str
+    title: str
+    tip: str
+    quote: str
+    speaker: str
+    source: str
+    start: float
+    end: float
+    topics: list[str]
+    stems: frozenset[str]
+    question_stems: tuple[frozenset[str], ...]
+    texts: list[str]  # what the word vectors and the semantic extra compare (`tip_texts`)
+
+    COLUMNS = 'n, id, title, tip, quote, speaker, source, start, "end", topics, questions, context'
+
+    @classmethod
+    def of(cls, n: int, tid: str, title: str, tip: str, quote: str, speaker: str, source: str, start: float,
+           end: float, topics: str, questions: str, context: str) -> TipRow:
+        asked = [q for q in questions.split("\n") if q.strip()]
+        return cls(n, tid, title, tip, quote, speaker, source, start, end, topics.split(),
+                   frozenset(stems(_searchable(title, tip, quote, questions, topics, context))),
+                   tuple(frozenset(stems(q)) for q in asked), tip_texts(title, tip, quote, questions))
+
+
 def fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
@@ -103,7 +133,8 @@ class Searcher:
         self._episodes: dict[str, tuple[str, str | None, str]] = {}
         self._rows: dict[str, int] = {}
         self._counts: dict[tuple[str, tuple[str, ...]], int] = {}
-        self._stem_sets: dict[int, frozenset[str]] = {}
+        self._stem_sets: dict[int, frozenset[str]] = {}  # passages' stems, by their text's hash
+        self._tip_rows: dict[int | str, TipRow] = {}  # by n and by id, for this generation of the content
         self._warming = threading.Lock()
         self._stopped = False
         if keep_scores:
@@ -124,6 +155,7 @@ class Searcher:
             self._generation, self._vocab, self._known_words = generation, None, None
             self._episodes.clear()
             self._counts.clear()
+            self._tip_rows.clear()
             for scores in self._ranked.values():
                 scores.clear()
             if self._meaning is not None:
@@ -179,18 +211,10 @@ class Searcher:
             phrases = [fts_phrase(p) for p in vocabulary.phrases()]
             self._ranked["tips"].warm([*phrases, *map(topic_phrase, vocabulary.topics)])
             self._ranked["passages"].warm(phrases)
-            tips = self.db.execute("SELECT title, tip, quote, questions, topics, context FROM tips "
-                                   "WHERE status = 'active' ORDER BY n")
-            texts = []
-            for row in tips:  # their stems, for coverage: a first question would spend most of its time here
-                if self._stopped or len(self._stem_sets) > KEPT // 2:
-                    break
-                self._stem_set(_searchable(*row))
-                for question in row[3].split("\n"):
-                    self._stem_set(question)
-                texts += tip_texts(*row[:4])
-            if WORD_VECTORS:  # and their word vectors, read from the database
-                word_vectors.shared().texts(self.db, texts[:KEPT // 2])
+            rows = self._read_tips(f"SELECT {TipRow.COLUMNS} FROM tips WHERE status = 'active' ORDER BY n LIMIT ?",
+                                   [KEPT // 2])  # their stems: a first question would spend half its time on them
+            if WORD_VECTORS and not self._stopped:  # and their word vectors, read from the database
+                word_vectors.shared().texts(self.db, [text for row in rows for text in row.texts])
             return sum(scores.nbytes() for scores in self._ranked.values())
 
     def embed(self) -> int:
@@ -305,7 +329,7 @@ class Searcher:
         return [phrase for phrases, df in parts if 0 < df <= limit for phrase in phrases]
 
     def _stem_set(self, text: str) -> frozenset[str]:
-        """Stems of a tip's or passage's text, cached: the same texts come back question after question."""
+        """Stems of a passage's text, cached: the same texts come back question after question."""
         key = hash(text)
         found = self._stem_sets.get(key)
         if found is None:
@@ -314,9 +338,9 @@ class Searcher:
             found = self._stem_sets[key] = frozenset(stems(text))
         return found
 
-    def _coverage(self, units: list[Unit], text: str, topics: list[str] = (), topic_share: float = 1.0) -> float:
-        """The share of the question's weight that `text` (or, at `topic_share`, its `topics`) contains."""
-        have = self._stem_set(text)
+    @staticmethod
+    def _coverage(units: list[Unit], have: frozenset[str], topics: list[str] = (), topic_share: float = 1.0) -> float:
+        """The share of the question's weight that a text of these stems (or, at `topic_share`, its `topics`) contains."""
         got = 0.0
         for u in units:
             if not u.any_stems.isdisjoint(have) and any(phrase <= have for phrase in u.match_stems):
@@ -350,29 +374,34 @@ class Searcher:
         cards = self._tip_cards("n", scores, units)
         return sorted(cards, key=lambda c: c.score * (1 + FIT * c.fit), reverse=True)[:CANDIDATES]  # type: ignore[attr-defined]
 
+    def _read_tips(self, sql: str, params: list) -> list[TipRow]:
+        """Active tips' rows (`TipRow.COLUMNS`, selected by `sql`), kept by n and by id until the content changes."""
+        if len(self._tip_rows) > KEPT:
+            self._tip_rows.clear()
+        rows = [TipRow.of(*row) for row in self.db.execute(sql, params)]
+        for row in rows:
+            self._tip_rows[row.n] = self._tip_rows[row.id] = row
+        return rows
+
     def _tip_cards(self, key: str, scores: dict, units: list[Unit]) -> list[Card]:
         """Cards of the active tips whose `key` column ("n" or "id") is in `scores`, with their coverage and fit."""
-        if not scores:
-            return []
-        rows = self.db.execute(
-            f"""SELECT {key}, id, title, tip, quote, speaker, source, start, "end", topics, questions, context FROM tips
-                WHERE status = 'active' AND {key} IN ({", ".join("?" * len(scores))})""",
-            list(scores),
-        ).fetchall()
+        known = {k: row for k in scores if (row := self._tip_rows.get(k)) is not None}  # local: another thread may clear
+        missing = [k for k in scores if k not in known]
+        if missing:
+            sql = f"SELECT {TipRow.COLUMNS} FROM tips WHERE status = 'active' AND {key} IN ({', '.join('?' * len(missing))})"
+            known.update((getattr(row, key), row) for row in self._read_tips(sql, missing))
+        rows = [known[k] for k in scores if k in known]  # in `scores` order, which breaks ties
         asked = frozenset().union(*(u.any_stems for u in units))
         cards = []
-        for k, tid, title, tip, quote, speaker, source, start, end, topics, questions, context in rows:
-            topic_list = topics.split()
-            searchable = _searchable(title, tip, quote, questions, topics, context)
-            episode, url, _ = self._episode(source)
-            card = Card(tid, "tip", title, tip, quote, speaker, episode, source, start, end,
-                        moment_url(url, start), score=scores[k], topics=topic_list)
-            card.coverage = self._coverage(units, searchable, topic_list)  # type: ignore[attr-defined]
-            card.texts = tip_texts(title, tip, quote, questions)  # type: ignore[attr-defined]
+        for row in rows:
+            episode, url, _ = self._episode(row.source)
+            card = Card(row.id, "tip", row.title, row.tip, row.quote, row.speaker, episode, row.source, row.start,
+                        row.end, moment_url(url, row.start), score=scores[getattr(row, key)], topics=row.topics)
+            card.coverage = self._coverage(units, row.stems, row.topics)  # type: ignore[attr-defined]
+            card.texts = row.texts  # type: ignore[attr-defined]
             # an example question sharing no stem with the member's covers at most what the topics do
-            fits = [self._coverage(units, q, topic_list, TOPIC_FIT)
-                    for q in questions.split("\n") if not asked.isdisjoint(self._stem_set(q))]
-            card.fit = max(fits) if fits else self._coverage(units, "", topic_list, TOPIC_FIT)  # type: ignore[attr-defined]
+            fits = [self._coverage(units, q, row.topics, TOPIC_FIT) for q in row.question_stems if not asked.isdisjoint(q)]
+            card.fit = max(fits) if fits else self._coverage(units, frozenset(), row.topics, TOPIC_FIT)  # type: ignore[attr-defined]
             cards.append(card)
         return cards
 
@@ -415,7 +444,7 @@ class Searcher:
             episode, url, speaker = self._episode(source)
             card = Card(f"passage-{pid}", "passage", f"From the conversation with {speaker}", "", _excerpt(text),
                         speaker, episode, source, start, end, moment_url(url, start), score=score_of[pid])
-            card.coverage = self._coverage(units, text)  # type: ignore[attr-defined]
+            card.coverage = self._coverage(units, self._stem_set(text))  # type: ignore[attr-defined]
             cards.append(card)
         return cards
 
