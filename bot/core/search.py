@@ -66,7 +66,7 @@ class Answer:
 @dataclass(frozen=True)
 class TipRow:
     """An active tip as ranking reads it, kept until the content changes: its columns, and the stems
-    of its searchable text and of each example question (half a first question's time went to these).
+    of its searchable text and of each example question (a quarter of a question's time went to these).
 
     Stems are interned (each is one string however many tips use it) and a question's are a tuple,
     made a set only for the few questions that share a stem with the member's: 12-16 KB a tip, not 22.
@@ -219,7 +219,7 @@ class Searcher:
             self._ranked["tips"].warm([*phrases, *map(topic_phrase, vocabulary.topics)])
             self._ranked["passages"].warm(phrases)
             rows = self._read_tips(f"SELECT {TipRow.COLUMNS} FROM tips WHERE status = 'active' ORDER BY n LIMIT ?",
-                                   [KEPT_TIPS])  # their stems: a first question would spend half its time on them
+                                   [KEPT_TIPS])  # so that no question reads and stems them
             if WORD_VECTORS and not self._stopped:  # and their word vectors, read from the database
                 word_vectors.shared().texts(self.db, [text for row in rows for text in row.texts])
             return sum(scores.nbytes() for scores in self._ranked.values())
