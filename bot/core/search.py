@@ -401,9 +401,8 @@ class Searcher:
         asked = frozenset().union(*(u.any_stems for u in units))
         cards = []
         for row in rows:
-            episode, url, _ = self._episode(row.source)
-            card = Card(row.id, "tip", row.title, row.tip, row.quote, row.speaker, episode, row.source, row.start,
-                        row.end, moment_url(url, row.start), score=scores[getattr(row, key)], topics=row.topics)
+            card = self._tip_card(row.id, row.title, row.tip, row.quote, row.speaker, row.source, row.start, row.end,
+                                  row.topics, scores[getattr(row, key)])
             card.coverage = self._coverage(units, row.stems, row.topics)  # type: ignore[attr-defined]
             card.texts = row.texts  # type: ignore[attr-defined]
             # an example question sharing no stem with the member's covers at most what the topics do
@@ -496,12 +495,15 @@ class Searcher:
         rows = self.db.execute(
             f'SELECT id, title, tip, quote, speaker, source, start, "end", topics FROM tips {where}', params
         ).fetchall()
-        cards = []
-        for tid, title, tip, quote, speaker, source, start, end, topics in rows:
-            episode, url, _ = self._episode(source)
-            cards.append(Card(tid, "tip", title, tip, quote, speaker, episode, source, start, end,
-                              moment_url(url, start), topics=topics.split()))
-        return cards
+        return [self._tip_card(tid, title, tip, quote, speaker, source, start, end, topics.split())
+                for tid, title, tip, quote, speaker, source, start, end, topics in rows]
+
+    def _tip_card(self, tid: str, title: str, tip: str, quote: str, speaker: str, source: str, start: float,
+                  end: float, topics: list[str], score: float = 0.0) -> Card:
+        """A tip's card, with its episode's title and a link to the moment when the episode has a URL."""
+        episode, url, _ = self._episode(source)
+        return Card(tid, "tip", title, tip, quote, speaker, episode, source, start, end, moment_url(url, start),
+                    score=score, topics=topics)
 
 
 def _ids(cards: list[Card]) -> list[str]:
