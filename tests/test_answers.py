@@ -7,6 +7,7 @@ import json
 import pytest
 
 from bot.core.search import MAX_QUERY_CHARS, overlaps
+from bot.core.vocabulary import without_markup
 
 OFF_TOPIC = [
     "how do I bake bread",
@@ -44,6 +45,26 @@ def test_hostile_text_is_answered_safely(bot, member, text):
     answer = bot.searcher.ask(text)
     assert answer.answered == bool(answer.results)
     assert bot.db.execute("SELECT count(*) FROM tips").fetchone()[0] >= 40  # nothing was harmed
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("<!channel> @everyone <@U0BOSS|boss> how do I find a mentor <https://x.y/z|this> https://a.b/c?d=1",
+     "how do I find a mentor"),
+    ("<@110000000000000005> <@&110000000000000077> <#1> <:pog:1> <t:1700000000:R> </ask:5> kaggle @here", "kaggle"),
+    ("is a salary < 50k and > 30k ok for a first job, mail me@x.com", None),  # not markup: kept
+])
+def test_mentions_and_links_are_not_what_is_asked(bot, typed, meant):
+    assert without_markup(typed) == (meant or " ".join(typed.split()))
+    if meant:
+        answer, plain = bot.searcher.ask(typed), bot.searcher.ask(meant)
+        assert answer.answered and [c.id for c in answer.results] == [c.id for c in plain.results]
+        assert answer.query == typed  # the contract echoes the question as asked
+
+
+@pytest.mark.parametrize("text", ["@everyone", "<!channel> <@U0BOSS>", "@here https://example.com/jobs"])
+def test_only_mentions_or_links_get_help_not_tips(bot, member, text):
+    assert bot.ask(text, member).kind == "help"
+    assert not bot.searcher.ask(text).answered
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\t"])

@@ -72,6 +72,8 @@ def test_readable_answer_and_abstention(tmp_path):
     assert "No tip on that yet" in result.stdout and "Try a topic:" in result.stdout
     result = careerbot(tmp_path, "ask", "how do I find a mentr")
     assert "(I read “mentr” as “mentor”.)" in result.stdout and "Anastasia" in result.stdout
+    result = careerbot(tmp_path, "ask", "@everyone <@U0BOSS>")  # only mentions: nothing was asked
+    assert result.stdout.startswith("How to ask") and "/ask how do I find a mentor?" in result.stdout
 
 
 def test_tips_topics_and_hack_json(tmp_path):

@@ -20,7 +20,7 @@ from bot.core import spelling, word_vectors
 from bot.core.bm25 import QueryScores
 from bot.core.reply import Card, moment_url
 from bot.core.semantic import tip_texts
-from bot.core.vocabulary import STOPWORDS, Unit, Vocabulary, stems, words
+from bot.core.vocabulary import STOPWORDS, Unit, Vocabulary, stems, without_markup, words
 
 if TYPE_CHECKING:
     from bot.core.semantic import Encoder
@@ -241,7 +241,7 @@ class Searcher:
 
     # -- the answer ------------------------------------------------------------------------
     def ask(self, question: str, k: int = 3, topic: str | None = None) -> Answer:
-        query = " ".join((question or "").split())
+        query = without_markup(question or "")  # what is searched; the answer echoes the question as asked
         note = None
         if len(query) > MAX_QUERY_CHARS:
             query = query[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]

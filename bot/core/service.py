@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from bot.core.actors import Actor, ModeratorRules
 from bot.core.reply import Button, Reply, shorten
 from bot.core.search import Answer, Searcher
+from bot.core.vocabulary import without_markup
 
 if TYPE_CHECKING:
     from bot.core.semantic import Encoder
@@ -65,6 +66,11 @@ def refused(action: str) -> Reply:
                  f"Sorry, only moderators can {action}. Nothing was changed.", ephemeral=True)
 
 
+def nothing_asked(text: str) -> bool:
+    """An empty question, or one of only mentions and links: it gets the how-to-ask help, not tips."""
+    return not without_markup(text or "")
+
+
 @dataclass
 class CareerBot:
     """Every member, moderator and scheduler action.
@@ -87,7 +93,7 @@ class CareerBot:
     # -- members -------------------------------------------------------------------------
     def ask(self, text: str, actor: Actor | None = None, k: int = 3, exclude: tuple[str, ...] = ()) -> Reply:
         query = " ".join((text or "").split())
-        if not query:
+        if nothing_asked(query):
             return Reply("help", "How to ask", ASK_HELP)
         answer = self.searcher.ask(query, k=k + len(exclude))
         answer.results = [c for c in answer.results if c.id not in exclude][:k]

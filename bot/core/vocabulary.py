@@ -44,6 +44,18 @@ recommendation recommendations idea ideas question questions help helpful"""
 STOPWORDS = frozenset(" ".join([_FUNCTION_WORDS, _CONTRACTIONS, _CHAT, _FRAMING]).split())
 
 
+# Chat markup a question may carry, which names people, channels and links rather than what is asked:
+# Slack's <@U1|ann>, <!here>, <!subteam^S1>, <#C1|general>, <https://…|label>; Discord's <@1>, <@&2>, <#3>,
+# <:emoji:4>, <t:1700000000:R>, </ask:5>; typed @everyone, @here, @handles; bare links. Left in, "<@U1>"
+# was a word no tip has and made "<@U1> kaggle" look off-topic, and "@everyone" alone found tips on "everyone".
+CHAT_MARKUP = re.compile(r"<(?:[@!#/:]|a:|t:|https?://|mailto:)[^<>]*>|(?<![\w@])@[\w.-]+|\bhttps?://\S+")
+
+
+def without_markup(text: str) -> str:
+    """The question's own words: `CHAT_MARKUP` removed, whitespace collapsed (replies still echo it as typed)."""
+    return " ".join(CHAT_MARKUP.sub(" ", text).split())
+
+
 def words(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("'", "")
     return WORD.findall(text)

@@ -67,6 +67,9 @@ async def test_hostile_question_never_pings_and_markup_stays_text(fake_discord, 
     [call] = await interact(fake_discord.command("ask", question="@everyone how do I find a **mentor**? @here"))
     assert_no_pings(call)
     assert call.sent["content"] == "**Tips for: @\u200beveryone how do I find a \\*\\*mentor\\*\\*? @\u200bhere**"
+    [alone] = await interact(fake_discord.command("ask", question="@everyone <@110000000000000005>"))
+    assert_no_pings(alone)
+    assert alone.sent["content"] == "**How to ask**"  # only mentions: nothing was asked, so no tips
 
 
 async def test_huge_and_binary_questions_get_a_clear_answer(fake_discord, interact):

@@ -89,12 +89,15 @@ async def test_huge_and_binary_questions_get_a_polite_answer_within_limits(slack
 
 
 # -- mentions ------------------------------------------------------------------------------------------
-async def test_mentions_in_the_question_never_reach_slack_unescaped(slack_http):
+async def test_mentions_in_the_question_never_reach_slack_unescaped(slack_http, slack_bot):
     await slack_http.command("/ask", "mentor <!here>", response="q1")  # answered: the title echoes it
     await slack_http.command("/ask", "<!channel> <@U0BOSS> find a mentor <!here|here> & co", response="q2")
-    await slack_http.fake.wait_for("response", 2)
+    await slack_http.command("/ask", "<!channel> <@U0BOSS|boss>", response="q3")  # nothing asked
+    await slack_http.fake.wait_for("response", 3)
     by_url = {c.path.rsplit("/", 1)[1]: joined(c.args) for c in slack_http.fake.calls_to("response")}
     assert "Tips for: mentor &lt;!here&gt;" in by_url["q1"]
+    assert slack_bot.ask("find a mentor & co").cards[0].title in by_url["q2"]  # the mentions are not searched
+    assert "How to ask" in by_url["q3"]
     for text in by_url.values():
         assert "<!" not in text and "<@" not in text
 
