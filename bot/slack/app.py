@@ -36,7 +36,7 @@ from bot.core.reply import Reply
 from bot.core.service import SUBCOMMANDS, CareerBot, load_subcommands
 from bot.observability import observe
 from bot.settings import Settings
-from bot.slack.blocks import Message, decode_value, error_message, render
+from bot.slack.blocks import Message, decode_value, error_message, render, unescape
 from bot.slack.modals import CALLBACK_ID, Meta, conflict_errors, errors, form_view, notice_view, read_values
 
 log = logging.getLogger(__name__)
@@ -201,7 +201,7 @@ class Listeners:
 
     # -- slash commands --------------------------------------------------------------------
     async def ask(self, command: dict[str, Any]) -> None:
-        actor, text = self.command_actor(command), str(command.get("text", ""))
+        actor, text = self.command_actor(command), unescape(str(command.get("text", "")))
         await self.answer("ask", actor, command.get("response_url"),
                           lambda: self.blocking(lambda: self.bot.ask(text, actor)))
 
@@ -211,7 +211,7 @@ class Listeners:
                           lambda: self.blocking(lambda: self.bot.hack(actor.channel)))
 
     async def tips(self, command: dict[str, Any]) -> None:
-        await self.run_tips("tips", self.command_actor(command), str(command.get("text", "")),
+        await self.run_tips("tips", self.command_actor(command), unescape(str(command.get("text", ""))),
                             command.get("response_url"), trigger_id=command.get("trigger_id"))
 
     async def run_tips(self, what: str, actor: Actor, text: str, response_url: str | None,

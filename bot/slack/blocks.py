@@ -33,6 +33,11 @@ def escape(text: str) -> str:
     return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def unescape(text: str) -> str:
+    """What a member typed: Slack sends slash-command text with its three control characters escaped."""
+    return (text or "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def clip(raw: str, limit: int) -> str:
     """`raw` escaped, cut (on the raw text, so no entity is split) to at most `limit` characters."""
     out = escape(raw)

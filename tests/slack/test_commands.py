@@ -88,6 +88,16 @@ async def test_huge_and_binary_questions_get_a_polite_answer_within_limits(slack
     assert len(message["blocks"]) <= 50
 
 
+async def test_ask_reads_the_text_as_typed_not_as_slack_escaped_it(slack_http, slack_bot):
+    # the member typed "R&D or Q&A <-> data science"; Slack escapes &, < and > in a command's text
+    await slack_http.command("/ask", "R&amp;D or Q&amp;A &lt;-&gt; data science, how do I find a mentor?")
+    text = joined(await slack_http.reply())
+    assert "Tips for: R&amp;D or Q&amp;A &lt;-&gt; data science" in text  # escaped once, shown as typed
+    assert slack_bot.ask("R&D or Q&A <-> data science, how do I find a mentor?").cards[0].title in text
+    row = slack_bot.db.execute("SELECT query FROM queries ORDER BY rowid DESC LIMIT 1").fetchone()
+    assert row == ("R&D or Q&A <-> data science, how do I find a mentor?",)
+
+
 # -- mentions ------------------------------------------------------------------------------------------
 async def test_mentions_in_the_question_never_reach_slack_unescaped(slack_http, slack_bot):
     await slack_http.command("/ask", "mentor <!here>", response="q1")  # answered: the title echoes it
