@@ -78,13 +78,9 @@ def ask(ctx: Context, question: str, as_json: bool, batch, topic: str | None, li
 
 
 def _shown(bot: CareerBot, answer: Answer, as_json: bool) -> str:
-    """An answer as the JSON contract or as readable text (an empty question gets the help)."""
-    from bot.core.service import nothing_asked  # loaded with the bot already
-
+    """An answer as the JSON contract or as readable text (a question with nothing to search for gets the help)."""
     if as_json:
         return json.dumps(answer.contract(), ensure_ascii=False)
-    if nothing_asked(answer.query):
-        return bot.ask("").as_text()
     return bot.answer_reply(answer).as_text()
 
 

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from bot.core.actors import Actor, ModeratorRules
 from bot.core.reply import Button, Reply, shorten
 from bot.core.search import Answer, Searcher
-from bot.core.vocabulary import without_markup
 
 if TYPE_CHECKING:
     from bot.core.semantic import Encoder
@@ -66,11 +65,6 @@ def refused(action: str) -> Reply:
                  f"Sorry, only moderators can {action}. Nothing was changed.", ephemeral=True)
 
 
-def nothing_asked(text: str) -> bool:
-    """An empty question, or one of only mentions and links: it gets the how-to-ask help, not tips."""
-    return not without_markup(text or "")
-
-
 @dataclass
 class CareerBot:
     """Every member, moderator and scheduler action.
@@ -93,14 +87,15 @@ class CareerBot:
     # -- members -------------------------------------------------------------------------
     def ask(self, text: str, actor: Actor | None = None, k: int = 3, exclude: tuple[str, ...] = ()) -> Reply:
         query = " ".join((text or "").split())
-        if nothing_asked(query):
-            return Reply("help", "How to ask", ASK_HELP)
         answer = self.searcher.ask(query, k=k + len(exclude))
-        answer.results = [c for c in answer.results if c.id not in exclude][:k]
-        self._record_query(actor, query, answer)
+        if answer.units:  # not a question with nothing to search for (it gets the help)
+            answer.results = [c for c in answer.results if c.id not in exclude][:k]
+            self._record_query(actor, query, answer)
         return self.answer_reply(answer)
 
     def answer_reply(self, answer: Answer) -> Reply:
+        if not answer.units:  # "", "@everyone", "hi", "what should I do?": no word of it to search for
+            return Reply("help", "How to ask", ASK_HELP)
         if not answer.results:
             return Reply(
                 "no_answer",
@@ -134,10 +129,14 @@ class CareerBot:
         return Reply("topics", "Topics", "\n".join(lines) + "\n\nBrowse one with /tips topic <name>.",
                      data={"topics": [(slug, label, n) for slug, label, n in rows]})
 
-    def topic(self, name: str) -> Reply:
+    def _topic_slug(self, name: str) -> str | None:
+        """The topic a member named ("Job search", "job-search"), if there is one."""
         slug = name.strip().lower().replace(" ", "-")
-        known = {s for (s,) in self.db.execute("SELECT slug FROM topics")}
-        if slug not in known:
+        return slug if self.db.execute("SELECT 1 FROM topics WHERE slug = ?", [slug]).fetchone() else None
+
+    def topic(self, name: str) -> Reply:
+        slug = self._topic_slug(name)
+        if slug is None:
             return Reply("no_answer", "Unknown topic", f"There is no topic called “{shorten(name, 60)}”.",
                          suggestions=self.topic_suggestions())
         cards = self.searcher.browse(slug, limit=5)
@@ -200,6 +199,8 @@ class CareerBot:
             return self.topic(rest) if rest.strip() else self.topics()
         load_subcommands()
         sub = SUBCOMMANDS.get(name)
+        if sub is None and self._topic_slug(text):  # "/tips mentors": the topic, as "/tips topic mentors"
+            return self.topic(text)
         if sub is None:
             return Reply("error", "Unknown command",
                          f"I don't know “/tips {shorten(name, 40)}”. Try /tips help.")
