@@ -147,7 +147,8 @@ async def test_tips_topics_topic_help_and_unknown(slack_http, slack_bot):
     await slack_http.command("/tips", "help", response="t3")
     await slack_http.command("/tips", "frobnicate <!channel>", response="t4")
     await slack_http.command("/tips", "Job search", response="t5")  # a topic's name alone browses it
-    await slack_http.fake.wait_for("response", 5)
+    await slack_http.command("/tips", "Q&amp;A", response="t6")  # the member typed "Q&A"
+    await slack_http.fake.wait_for("response", 6)
     by_url = {c.path.rsplit("/", 1)[1]: c.args for c in slack_http.fake.calls_to("response")}
     assert "mentors" in joined(by_url["t1"]) and "/tips topic" in joined(by_url["t1"])
     browse = slack_bot.topic("mentors")
@@ -155,6 +156,7 @@ async def test_tips_topics_topic_help_and_unknown(slack_http, slack_bot):
     assert "/tips" in joined(by_url["t3"]) and "/ask" in joined(by_url["t3"])
     assert "Unknown command" in joined(by_url["t4"]) and "<!channel>" not in joined(by_url["t4"])
     assert all(c.title in joined(by_url["t5"]) for c in slack_bot.topic("job-search").cards)
+    assert "/tips q&amp;a" in joined(by_url["t6"]) and "&amp;amp;" not in joined(by_url["t6"])  # read as typed
 
 
 async def test_moderator_subcommand_is_refused_for_members(slack_http, slack_bot, probe_subcommand):
