@@ -129,8 +129,9 @@ def stored_vectors(db: SQL, table: str, digests: Iterable[str]) -> dict[str, byt
     return found
 
 
-def digest(text: str) -> str:
-    return hashlib.sha256(f"{MODEL}\x1f{text}".encode()).hexdigest()[:32]
+def digest(text: str, model: str = MODEL) -> str:
+    """A stored text vector's key: the model (or the word vectors' version) and the text."""
+    return hashlib.sha256(f"{model}\x1f{text}".encode()).hexdigest()[:32]
 
 
 class TipVectors:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import hashlib
 import json
 import math
 import mmap
@@ -28,6 +27,7 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.core import semantic
 from bot.core.semantic import stored_vectors, tip_texts
 from bot.core.vocabulary import words
 
@@ -77,7 +77,8 @@ def token_ids(text: str, lookup: Callable[[str], int | None]) -> list[int]:
 
 
 def digest(text: str) -> str:
-    return hashlib.sha256(f"{MODEL}\x1f{text}".encode()).hexdigest()[:32]
+    """A text's key in `tip_word_vectors` (`semantic.digest` with these vectors' MODEL)."""
+    return semantic.digest(text, MODEL)
 
 
 def cosines(asked: list[float], stored: list[bytes]) -> list[float]:

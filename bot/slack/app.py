@@ -151,6 +151,11 @@ class Listeners:
                      name=str(command.get("user_name", ""))[:80])
 
     @staticmethod
+    def command_text(command: dict[str, Any]) -> str:
+        """What the member typed after the command (Slack sends it with &, < and > escaped)."""
+        return unescape(str(command.get("text", "")))
+
+    @staticmethod
     def action_actor(body: dict[str, Any], channel: str | None = None) -> Actor:
         """The member behind a button or a form submit (a form's channel is its own: pass it)."""
         user = body.get("user") or {}
@@ -201,7 +206,7 @@ class Listeners:
 
     # -- slash commands --------------------------------------------------------------------
     async def ask(self, command: dict[str, Any]) -> None:
-        actor, text = self.command_actor(command), unescape(str(command.get("text", "")))
+        actor, text = self.command_actor(command), self.command_text(command)
         await self.answer("ask", actor, command.get("response_url"),
                           lambda: self.blocking(lambda: self.bot.ask(text, actor)))
 
@@ -211,7 +216,7 @@ class Listeners:
                           lambda: self.blocking(lambda: self.bot.hack(actor.channel)))
 
     async def tips(self, command: dict[str, Any]) -> None:
-        await self.run_tips("tips", self.command_actor(command), unescape(str(command.get("text", ""))),
+        await self.run_tips("tips", self.command_actor(command), self.command_text(command),
                             command.get("response_url"), trigger_id=command.get("trigger_id"))
 
     async def run_tips(self, what: str, actor: Actor, text: str, response_url: str | None,
