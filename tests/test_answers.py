@@ -195,6 +195,17 @@ def test_a_tip_whose_example_question_fits_outranks_a_louder_match(bot, monkeypa
     assert best.id == "what-kaggle-teaches" and best.fit > 0.5
 
 
+@pytest.mark.parametrize("question", ["How to say no to extra work so I have time to learn?", "how do I say no to my boss"])
+def test_meaning_vouches_for_a_question_in_the_members_own_words(bot, monkeypatch, question):
+    """"extra work", "boss": words no episode uses lower the known share; the word vectors' cosine with
+    the saying-no tip is high enough to answer anyway (search.VOUCH). Without it, no answer."""
+    import bot.core.search as search
+
+    assert bot.searcher.ask(question).results[0].id == "learn-to-say-no"
+    monkeypatch.setattr(search, "VOUCH", 0.0)
+    assert not bot.searcher.ask(question).answered
+
+
 def test_answer_contract_fields(bot):
     data = bot.searcher.ask("how do I deal with impostor syndrome").contract()
     assert set(data) == {"query", "answered", "results"}

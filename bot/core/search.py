@@ -44,6 +44,8 @@ OVERLAP = 0.5  # two results sharing more than half of the shorter span are the 
 COMMON = 0.5  # a part of the query found in more than this share of a table's rows is left out of its ranking
 WORD_VECTORS = True  # rerank the candidates with the distilled word vectors (bot/core/word_vectors.py)
 WORD_BLEND = 0.35  # word vectors: how much the BM25 ranking counts beside the cosine
+VOUCH_FROM = 0.72  # word vectors: a best cosine above this raises the confidence to answer ...
+VOUCH = 15.0  # ... by the factor exp(VOUCH × (cosine − VOUCH_FROM)); below it, the words decide alone
 BLEND = 0.5  # semantic extra: how much the BM25 ranking counts beside the cosine (bot/core/semantic.py)
 SURE = 0.6  # semantic extra: a cosine this high answers even when the words alone would not
 RESPELT = 4  # unmatched words of one question that may be read as mistyped (bot/core/spelling.py)
@@ -251,33 +253,36 @@ class Searcher:
         units = self.vocabulary().units(query)
         if not units:
             return Answer(query=question or "", answered=False, note=note)
-        tips, results = self._found(units, k)
+        tips, similar, results = self._found(query, units, k)
         respelt = self._respell(units)
         if respelt:  # a mistyped word: answer as it was meant, if that changes the answer (bot/core/spelling.py)
             meant = " ".join(respelt.get(w, w) for w in words(query))
             meant_units = self.vocabulary().units(meant)
-            meant_tips, meant_results = self._found(meant_units, k)
+            meant_tips, meant_similar, meant_results = self._found(meant, meant_units, k)
             if _ids(meant_results) != _ids(results) and all(map(spelling.confirmed, respelt)):
-                query, units, tips, results = meant, meant_units, meant_tips, meant_results
+                query, units, tips, similar, results = meant, meant_units, meant_tips, meant_similar, meant_results
                 read = " and ".join(f"“{typed}” as “{word}”" for typed, word in respelt.items())
                 note = " ".join(filter(None, [note, f"I read {read}."]))
         if self._meaning is not None:
             results = self._blend(units, tips, results, k, self._meaning.similarity(query), BLEND, SURE)
-        elif WORD_VECTORS and results:
-            similar = word_vectors.shared().similarity(self.db, query, {c.id: c.texts for c in tips})  # type: ignore[attr-defined]
+        elif similar and results:
             results = self._blend(units, tips, results, k, similar, WORD_BLEND, None)
         return Answer(query=question, answered=bool(results), results=results, note=note,
                       units=[u.key for u in units])
 
-    def _found(self, units: list[Unit], k: int) -> tuple[list[Card], list[Card]]:
-        """The candidate tips for the units, and the results: tips, then passages, or none when not sure."""
+    def _found(self, query: str, units: list[Unit], k: int) -> tuple[list[Card], dict[str, float], list[Card]]:
+        """The candidate tips for the units, their word vectors' cosines with the query (by tip id),
+        and the results: tips, then passages, or none when not sure."""
         known = self._weigh(units)
         tips = self._tips(units)
-        results = self._select(tips, [], k) if self.answers(units, tips, [], known) else []
+        similar = (word_vectors.shared().similarity(self.db, query, {c.id: c.texts for c in tips})  # type: ignore[attr-defined]
+                   if WORD_VECTORS and tips else {})
+        meaning = max(similar.values(), default=0.0)
+        results = self._select(tips, [], k) if self.answers(units, tips, [], known, meaning) else []
         if len(results) < k:  # the conversation only when the tips alone are not enough (or not sure)
             passages = self._passages(units)
-            results = self._select(tips, passages, k) if self.answers(units, tips, passages, known) else []
-        return tips, results
+            results = self._select(tips, passages, k) if self.answers(units, tips, passages, known, meaning) else []
+        return tips, similar, results
 
     def _respell(self, units: list[Unit]) -> dict[str, str]:
         """The weighed units that nothing in the corpus matches, and the words they may have been meant
@@ -456,14 +461,22 @@ class Searcher:
         return cards
 
     @staticmethod
-    def confidence(tips: list[Card], passages: list[Card], known: float) -> float:
-        """How sure we are that the corpus answers the question at all (see docs/quality.md)."""
-        tip = max((c.score * (COVERAGE_BASE + c.coverage) for c in tips), default=0.0)  # type: ignore[attr-defined]
-        return (tip + PASSAGE_SHARE * (passages[0].score if passages else 0.0)) * known
+    def confidence(tips: list[Card], passages: list[Card], known: float, meaning: float = 0.0) -> float:
+        """How sure we are that the corpus answers the question at all (see docs/quality.md).
 
-    def answers(self, units: list[Unit], tips: list[Card], passages: list[Card], known: float) -> bool:
+        `meaning` is the best word-vector cosine between the question and a candidate tip. It can
+        vouch for a question told in the member's own words ("my brother-in-law jokes about my
+        coding hobby"), whose unknown words lower `known`; it cannot veto one whose words are
+        plain ("Pareto principle", which the vectors barely know).
+        """
+        tip = max((c.score * (COVERAGE_BASE + c.coverage) for c in tips), default=0.0)  # type: ignore[attr-defined]
+        vouched = math.exp(VOUCH * max(0.0, meaning - VOUCH_FROM))
+        return (tip + PASSAGE_SHARE * (passages[0].score if passages else 0.0)) * known * vouched
+
+    def answers(self, units: list[Unit], tips: list[Card], passages: list[Card], known: float,
+                meaning: float = 0.0) -> bool:
         """Answer when confident, or when a short question is wholly covered by a tip ("kaggle")."""
-        if self.confidence(tips, passages, known) >= ANSWER_AT:
+        if self.confidence(tips, passages, known, meaning) >= ANSWER_AT:
             return True
         return bool(tips) and known == 1.0 and len(units) <= SHORT and tips[0].coverage >= 1.0  # type: ignore[attr-defined]
 
