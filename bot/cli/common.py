@@ -80,3 +80,12 @@ def pass_ctx(fn):  # noqa: ANN001, ANN201
         return fn(obj, *args, **kwargs)
 
     return wrapper
+
+
+def cli_actor():  # noqa: ANN201 - Actor, imported here only when a command changes something
+    """Who runs a changing command from the server's shell, for the audit log: cli:<login>."""
+    import getpass
+
+    from bot.core.actors import Actor
+
+    return Actor("cli", getpass.getuser())

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import Context, fail, pass_ctx
+from bot.cli.common import Context, cli_actor, fail, pass_ctx
 
 
 @click.group()
@@ -53,14 +53,6 @@ def load(ctx: Context, force: bool) -> None:
 
 
 # -- moderators' commands: the same core functions the chat front ends call ----------------------
-def _actor():  # noqa: ANN202
-    import getpass
-
-    from bot.core.actors import Actor
-
-    return Actor("cli", getpass.getuser())
-
-
 def _show(result) -> None:  # noqa: ANN001
     """Print a moderation Result; exit 1 when it changed nothing because something was wrong."""
     click.echo(result.reply.as_text())
@@ -113,7 +105,7 @@ def add(ctx: Context, file: Path, yes: bool, dry_run: bool) -> None:
     from bot.core import moderation
 
     fields = _read_yaml(file, "tip fields")
-    actor = _actor()
+    actor = cli_actor()
     if _confirm(moderation.preview(ctx.bot, actor, fields), yes, dry_run):
         _show(moderation.add_tip(ctx.bot, actor, fields))
 
@@ -133,7 +125,7 @@ def edit(ctx: Context, tip_id: str, pairs: tuple[str, ...], expect_version: int 
     changes = _assignments(pairs)
     if not changes:
         fail("nothing to change: give one or more --set field=value")
-    actor = _actor()
+    actor = cli_actor()
     reply = moderation.preview(ctx.bot, actor, changes, tip_id)
     if reply.kind == "error":
         click.echo(reply.as_text())
@@ -164,7 +156,7 @@ def retire(ctx: Context, tip_id: str) -> None:
     """Take tip TIP_ID out of answers and the daily hack (restorable)."""
     from bot.core import moderation
 
-    _show(moderation.retire_tip(ctx.bot, _actor(), tip_id))
+    _show(moderation.retire_tip(ctx.bot, cli_actor(), tip_id))
 
 
 @content.command()
@@ -174,7 +166,7 @@ def restore(ctx: Context, tip_id: str) -> None:
     """Bring retired tip TIP_ID back."""
     from bot.core import moderation
 
-    _show(moderation.restore_tip(ctx.bot, _actor(), tip_id))
+    _show(moderation.restore_tip(ctx.bot, cli_actor(), tip_id))
 
 
 @content.command()
@@ -200,7 +192,7 @@ def revert(ctx: Context, change_id: int) -> None:
     """Put a tip back as it was before change CHANGE_ID (see `content history`)."""
     from bot.core import moderation
 
-    _show(moderation.revert(ctx.bot, _actor(), change_id))
+    _show(moderation.revert(ctx.bot, cli_actor(), change_id))
 
 
 @content.command("add-transcript")
@@ -217,7 +209,7 @@ def add_transcript(ctx: Context, file: Path, **meta: str | None) -> None:
     """Add transcript FILE (seed .txt, .srt or .vtt; its name is its id) and queue candidate tips."""
     from bot.core import moderation
 
-    _show(moderation.add_transcript(ctx.bot, _actor(), file, meta, ctx.settings.careerbot_content))
+    _show(moderation.add_transcript(ctx.bot, cli_actor(), file, meta, ctx.settings.careerbot_content))
 
 
 @content.command("review")
@@ -233,7 +225,7 @@ def review_cmd(ctx: Context, action: str, accept: int | None, file: Path | None,
     """Candidate tips from new transcripts: list (default), next, or decide one."""
     from bot.core import moderation
 
-    actor = _actor()
+    actor = cli_actor()
     if sum(x is not None for x in (accept, reject, skip)) > 1:
         fail("give one of --accept, --reject, --skip")
     if accept is not None:

@@ -7,7 +7,7 @@ import json
 
 import click
 
-from bot.cli.common import Context, fail, pass_ctx
+from bot.cli.common import Context, cli_actor, fail, pass_ctx
 
 
 @click.group()
@@ -29,7 +29,7 @@ def add(ctx: Context, channel: str, time_: str, timezone: str, days: str, topics
     now = dt.datetime.now(dt.UTC)
     try:
         sub = subscriptions.save(ctx.bot.db, channel, time=time_, timezone=timezone, days=days, topics=topics,
-                                 by="cli", now=now)
+                                 by=cli_actor(), now=now)
     except subscriptions.ScheduleError as exc:
         fail(f"{exc} Nothing was saved.")
     nxt = sub.next_post(now)
@@ -72,7 +72,7 @@ def remove(ctx: Context, channel: str) -> None:
     """Unsubscribe CHANNEL (its post history is kept, so a later subscribe continues the rotation)."""
     from bot.core import subscriptions
 
-    if not subscriptions.remove(ctx.bot.db, ctx.resolve_channel(channel)):
+    if not subscriptions.remove(ctx.bot.db, ctx.resolve_channel(channel), cli_actor()):
         fail(f"{channel} is not subscribed")
     click.echo(f"removed {channel}")
 
@@ -96,6 +96,6 @@ def resume(ctx: Context, channel: str) -> None:
 def _pause(ctx: Context, channel: str, paused: bool) -> None:
     from bot.core import subscriptions
 
-    if not subscriptions.set_paused(ctx.bot.db, ctx.resolve_channel(channel), paused):
+    if not subscriptions.set_paused(ctx.bot.db, ctx.resolve_channel(channel), paused, cli_actor()):
         fail(f"{channel} is not subscribed")
     click.echo(f"{'paused' if paused else 'resumed'} {channel}")

@@ -21,6 +21,7 @@ from sqlite_utils import Database
 from bot.core.actors import Actor
 from bot.core.reply import Reply, shorten
 from bot.core.service import refused, subcommand
+from bot.store import transaction
 
 if TYPE_CHECKING:
     from bot.core.service import CareerBot
@@ -319,41 +320,70 @@ def all_subscriptions(db: Database) -> list[Subscription]:
 
 
 def save(db: Database, channel: str, *, time: str, timezone: str, days: str | None = None,
-         topics: str | list[str] | tuple[str, ...] | None = None, by: str = "cli",
+         topics: str | list[str] | tuple[str, ...] | None = None, by: Actor | None = None,
          now: dt.datetime | None = None) -> Subscription:
-    """Validate everything first, then create or replace the channel's subscription (unpaused)."""
+    """Validate everything first, then create or replace the channel's subscription (unpaused).
+
+    Each change made `by` someone (chat, console or CLI) is audited with the subscription before
+    and after, in the same transaction; only set-up code (tests, benchmarks) passes no one.
+    """
     platform, channel_id = parse_channel(channel)
     values = {
         "channel": f"{platform}:{channel_id}", "platform": platform, "channel_id": channel_id,
         "time": parse_time(time), "timezone": parse_timezone(timezone),
         "days": parse_days(days) if days and days.strip() else "daily",
-        "topics": " ".join(parse_topics(db, topics)), "created_by": by[:100],
+        "topics": " ".join(parse_topics(db, topics)), "created_by": (by.who if by else "setup")[:100],
         "created_at": (now or dt.datetime.now(UTC)).astimezone(UTC).strftime(STAMP),
     }
-    db.execute(
-        "INSERT INTO subscriptions (channel, platform, channel_id, time, timezone, days, topics, paused, created_by, "
-        "created_at) VALUES (:channel, :platform, :channel_id, :time, :timezone, :days, :topics, 0, :created_by, "
-        ":created_at) ON CONFLICT(channel) DO UPDATE SET time = excluded.time, timezone = excluded.timezone, "
-        "days = excluded.days, topics = excluded.topics, paused = 0, created_by = excluded.created_by, "
-        "created_at = excluded.created_at, failures = 0, failing_since = NULL, last_error = NULL",
-        values,
-    )
+    with transaction(db):
+        before = get(db, values["channel"])
+        db.execute(
+            "INSERT INTO subscriptions (channel, platform, channel_id, time, timezone, days, topics, paused, "
+            "created_by, created_at) VALUES (:channel, :platform, :channel_id, :time, :timezone, :days, :topics, 0, "
+            ":created_by, :created_at) ON CONFLICT(channel) DO UPDATE SET time = excluded.time, "
+            "timezone = excluded.timezone, days = excluded.days, topics = excluded.topics, paused = 0, "
+            "created_by = excluded.created_by, created_at = excluded.created_at, failures = 0, "
+            "failing_since = NULL, last_error = NULL",
+            values,
+        )
+        sub: Subscription = get(db, values["channel"])  # type: ignore[assignment]
+        _audit(db, by, "subscribe", sub.channel, before, sub)
     _changed()
-    return get(db, values["channel"])  # type: ignore[return-value]
+    return sub
 
 
-def remove(db: Database, channel: str) -> bool:
-    removed = db.execute("DELETE FROM subscriptions WHERE channel = ?", [channel]).rowcount > 0
-    if removed:
+def remove(db: Database, channel: str, by: Actor | None = None) -> bool:
+    """Unsubscribe; its post history stays. False when it was not subscribed."""
+    with transaction(db):
+        before = get(db, channel)
+        if before is not None:
+            db.execute("DELETE FROM subscriptions WHERE channel = ?", [channel])
+            _audit(db, by, "unsubscribe", channel, before, None)
+    if before is not None:
         _changed()
-    return removed
+    return before is not None
 
 
-def set_paused(db: Database, channel: str, paused: bool) -> bool:
-    changed = db.execute("UPDATE subscriptions SET paused = ? WHERE channel = ?", [int(paused), channel]).rowcount > 0
-    if changed:
+def set_paused(db: Database, channel: str, paused: bool, by: Actor | None = None) -> bool:
+    """Pause or resume; False when the channel is not subscribed."""
+    with transaction(db):
+        before = get(db, channel)
+        if before is not None:
+            db.execute("UPDATE subscriptions SET paused = ? WHERE channel = ?", [int(paused), channel])
+            _audit(db, by, "pause" if paused else "resume", channel, before, get(db, channel))
+    if before is not None:
         _changed()
-    return changed
+    return before is not None
+
+
+def _audit(db: Database, by: Actor | None, action: str, channel: str, before: Subscription | None,
+           after: Subscription | None) -> None:
+    if by is None:
+        return
+    from bot.corpus.loader import audit
+
+    audit(db, by.who, by.platform, action, "subscription", channel,
+          before.as_dict() if before else None, after.as_dict() if after else None)
 
 
 def last_post(db: Database, channel: str) -> dict[str, Any] | None:
@@ -382,10 +412,9 @@ def subscribe(bot: CareerBot, actor: Actor, time: str, timezone: str, days: str 
     now = now or dt.datetime.now(UTC)
     try:
         sub = save(bot.db, actor.channel, time=time, timezone=timezone, days=days, topics=topics,
-                   by=actor.who, now=now)
+                   by=actor, now=now)
     except ScheduleError as exc:
         return Reply("error", "Not subscribed", f"{exc}\nNothing was saved.")
-    _audit(bot, actor, "subscribe", sub.channel, sub.as_dict())
     upcoming = sub.next_post(now)
     when = f"\nNext post: {_local(upcoming, sub)}." if upcoming else ""
     return Reply("info", "Daily career hack scheduled", f"This channel gets a career hack {sub.describe()}.{when}",
@@ -395,9 +424,8 @@ def subscribe(bot: CareerBot, actor: Actor, time: str, timezone: str, days: str 
 def unsubscribe(bot: CareerBot, actor: Actor) -> Reply:
     if not bot.is_moderator(actor):
         return refused("unsubscribe this channel")
-    if not remove(bot.db, actor.channel):
+    if not remove(bot.db, actor.channel, actor):
         return Reply("info", "Not subscribed", "This channel has no daily career hack to stop.")
-    _audit(bot, actor, "unsubscribe", actor.channel, None)
     return Reply("info", "Unsubscribed", "This channel will no longer get the daily career hack.")
 
 
@@ -416,8 +444,7 @@ def _set_paused(bot: CareerBot, actor: Actor, paused: bool) -> Reply:
     sub = get(bot.db, actor.channel)
     if sub is None:
         return Reply("info", "Not subscribed", f"This channel has no daily career hack to {verb}. Usage: {USAGE}")
-    set_paused(bot.db, actor.channel, paused)
-    _audit(bot, actor, verb, actor.channel, {"paused": paused})
+    set_paused(bot.db, actor.channel, paused, actor)
     if paused:
         return Reply("info", "Paused", "The daily career hack is paused here. /tips resume starts it again.")
     return Reply("info", "Resumed", f"The daily career hack is back on: {sub.describe()}.")
@@ -450,12 +477,6 @@ def _local(instant: dt.datetime | None, sub: Subscription) -> str:
         return "never"
     local = instant.astimezone(sub.zone)
     return f"{local:%A} {local.day} {local:%B}, {local:%H:%M} {sub.timezone}"
-
-
-def _audit(bot: CareerBot, actor: Actor, action: str, channel: str, after: dict[str, Any] | None) -> None:
-    from bot.corpus.loader import audit
-
-    audit(bot.db, actor.who, actor.platform, action, "subscription", channel, None, after)
 
 
 # -- text commands ----------------------------------------------------------------------------

@@ -53,6 +53,29 @@ def test_add_list_pause_remove(run):
     assert gone.exit_code == 1 and "not subscribed" in gone.output
 
 
+def test_every_schedule_change_from_the_shell_is_audited(run, db_file, monkeypatch):
+    """As in chat: who (cli:<login>), what, and the subscription before and after (`content history`)."""
+    monkeypatch.setattr("getpass.getuser", lambda: "ops")
+    run("schedule", "add", "slack:C0123ABC", "--time", "09:00", "--timezone", "UTC", "--days", "weekdays")
+    run("schedule", "add", "slack:C0123ABC", "--time", "10:30", "--timezone", "UTC")  # changes the time
+    run("schedule", "pause", "C0123ABC")
+    run("schedule", "resume", "C0123ABC")
+    run("schedule", "remove", "slack:C0123ABC")
+    assert run("schedule", "remove", "slack:C0123ABC").exit_code == 1  # nothing changed, nothing recorded
+    db = open_db(db_file)
+    rows = [(actor, action, json.loads(before) if before else None, json.loads(after) if after else None)
+            for actor, action, before, after in db.execute(
+                "SELECT actor, action, before, after FROM audit WHERE entity = 'subscription' ORDER BY id")]
+    assert [(actor, action) for actor, action, _, _ in rows] == [
+        ("cli:ops", "subscribe"), ("cli:ops", "subscribe"), ("cli:ops", "pause"), ("cli:ops", "resume"),
+        ("cli:ops", "unsubscribe")]
+    assert rows[0][2] is None and rows[0][3]["days"] == "weekdays"
+    assert (rows[1][2]["time"], rows[1][3]["time"], rows[1][3]["days"]) == ("09:00", "10:30", "daily")
+    assert (rows[2][2]["paused"], rows[2][3]["paused"]) == (False, True)
+    assert rows[4][2]["time"] == "10:30" and rows[4][3] is None
+    assert "subscription slack:C0123ABC" in run("content", "history").output
+
+
 @pytest.mark.parametrize("args, message", [
     (["slack:C0123ABC", "--time", "25:00", "--timezone", "UTC"], "not a time"),
     (["slack:C0123ABC", "--time", "09:00", "--timezone", "Berlin"], "not a timezone"),
