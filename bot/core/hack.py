@@ -7,7 +7,8 @@ The rotation is recomputed, never stored, so `/hack` and the scheduled post alwa
   then a new cycle starts. Retired tips drop out at once, new tips join the current cycle.
 * Within a cycle, tips come in a per-channel, per-cycle shuffled order (a hash of channel, cycle
   number and tip id, so adding or retiring one tip does not reshuffle the others), skipping a
-  tip that shares a topic with the previous post when another candidate exists.
+  tip that shares a topic with the previous post when another candidate exists. A new cycle
+  does not open with the previous post's tip, so no tip is posted two days running.
 * The state before a day is replayed from the channel's posts (sent or claimed) before it. For a
   future day, the channel's post days whose post time is still ahead are simulated with the same
   rule, so /hack for next Friday shows what Friday will bring if nothing changes meanwhile.
@@ -79,7 +80,10 @@ class Rotation:
     def pick(self) -> str | None:
         remaining = self.eligible - self.cycle
         cycle_no = self.cycle_no if remaining else self.cycle_no + 1
-        pool = sorted(remaining or self.eligible, key=lambda t: _order(self.channel, cycle_no, t))
+        # a new cycle never opens with the tip that closed the last one (a topic filter of two tips
+        # would otherwise post the same tip two days running about every other cycle)
+        pool = sorted(remaining or (self.eligible - {self.last}) or self.eligible,
+                      key=lambda t: _order(self.channel, cycle_no, t))
         return first_apart(pool, self.topics, self.topics.get(self.last or "", frozenset()))
 
 

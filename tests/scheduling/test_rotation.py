@@ -120,6 +120,16 @@ async def test_topics_filter_keeps_to_its_topics(bot, poster, clock, make_schedu
     assert set(posted) == kaggle and set(posted[:len(kaggle)]) == kaggle
 
 
+async def test_a_small_topic_filter_never_posts_one_tip_two_days_running(bot, poster, clock, make_scheduler):
+    """saying-no has two tips: each cycle is the pair, and a cycle must not open with the tip that
+    closed the last one (QA: 44 repeats in 160 days before)."""
+    subscribe(bot.db, topics="saying-no")
+    await run_days(make_scheduler(), clock, dt.date(2025, 1, 6), 40)
+    posted = poster.tips("C1")
+    assert len(posted) == 40 and len(set(posted)) == 2
+    assert all(a != b for a, b in zip(posted, posted[1:])), posted
+
+
 def test_a_retired_tip_that_was_posted_is_not_shown_again(bot):
     subscribe(bot.db)
     day = dt.date(2025, 1, 6)
