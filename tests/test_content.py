@@ -155,6 +155,23 @@ def test_load_reports_updates_and_retirements(content_copy):
     assert status[report.retired[0]] == "retired"
 
 
+def test_a_tip_back_in_its_file_after_a_load_retired_it_is_active_again(content_copy):
+    """A branch switch or a bad merge drops an entry, a load retires it; the entry comes back
+    unchanged: the next load brings the tip back (QA: it stayed retired, reported "unchanged")."""
+    db = open_db(":memory:")
+    load_content(db, read_content(content_copy))
+    path = content_copy / "tips" / f"{HACKS}.yaml"
+    original = path.read_text(encoding="utf-8")
+    dropped = []
+    _edit_tips(content_copy, HACKS, lambda tips: dropped.append(tips.pop(1)["id"]))
+    assert load_content(db, read_content(content_copy)).retired == dropped
+    path.write_text(original, encoding="utf-8")
+    report = load_content(db, read_content(content_copy))
+    assert report.updated == dropped
+    assert db.execute("SELECT status FROM tips WHERE id = ?", dropped).fetchone()[0] == "active"
+    assert not load_content(db, read_content(content_copy)).changed  # and then it is settled
+
+
 def test_invalid_content_loads_nothing(content_copy):
     db = open_db(":memory:")
     (content_copy / "transcripts" / "broken.txt").write_text("0:00 fine\ngarbage\n")

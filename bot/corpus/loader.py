@@ -207,7 +207,10 @@ def _load_tips(db: Database, content: Content, report: LoadReport, *, force: boo
     for tip_id, row in rows.items():
         if tip_id in in_files or row["status"] == "retired" or row["origin"] == "moderator":
             continue
-        db.execute("UPDATE tips SET status='retired', version=version+1, updated_by=? WHERE id=?", [actor, tip_id])
+        # as if the file now said "retired": when the entry comes back, the load brings the tip back
+        retired_hash = tip_hash(row_to_tip(row | {"status": "retired"}))
+        db.execute("UPDATE tips SET status='retired', version=version+1, updated_by=?, file_hash=? WHERE id=?",
+                   [actor, retired_hash, tip_id])
         audit(db, actor, "cli", "retire", "tip", tip_id, {"status": "active"}, {"status": "retired"})
         report.retired.append(tip_id)
 
