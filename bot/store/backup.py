@@ -110,7 +110,8 @@ def backup(db_path: str | Path, dest: str | Path, *, overwrite: bool = False) ->
 def restore(source_path: str | Path, db_path: str | Path) -> tuple[Summary, Path | None]:
     """Replace the database at `db_path` with the backup at `source_path`, upgraded to this schema.
 
-    Returns the restored summary and where the replaced database was kept (`<db>.bak`), if any.
+    Returns the restored summary and where the replaced database was kept (`<db>.bak`, or `<db>.bak.2`,
+    `.bak.3`… when that is taken: a second restore must not overwrite the first one's), if any.
     The backup file itself is never modified.
     """
     from bot.store import open_db
@@ -132,7 +133,7 @@ def restore(source_path: str | Path, db_path: str | Path) -> tuple[Summary, Path
         upgraded.conn.close()
         kept = None
         if db_path.exists():
-            kept = db_path.with_name(db_path.name + ".bak")
+            kept = _free_name(db_path.with_name(db_path.name + ".bak"))
             current = sqlite3.connect(db_path, isolation_level=None, timeout=10.0)
             try:
                 _copy(current, kept)
@@ -150,3 +151,13 @@ def restore(source_path: str | Path, db_path: str | Path) -> tuple[Summary, Path
             with contextlib.suppress(FileNotFoundError):
                 Path(f"{staged}{suffix}").unlink()
     return inspect(db_path), kept
+
+
+def _free_name(path: Path) -> Path:
+    """`path`, or the first of `path.2`, `path.3`, … that does not exist yet."""
+    n = 1
+    candidate = path
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}.{n}")
+    return candidate

@@ -55,6 +55,11 @@ def test_backup_restore_round_trip_while_the_database_is_in_use(db_file, tmp_pat
     with sqlite3.connect(backup_file) as conn:  # the backup itself was not touched
         assert conn.execute("SELECT count(*) FROM subscriptions").fetchone()[0] == 1
     live.conn.close()
+    # A second restore (the wrong file was picked, say) keeps the first one's .bak as it was
+    again = db_cli(db_file, "restore", str(backup_file))
+    assert again.exit_code == 0 and f"kept as {db_file}.bak.2" in again.output
+    assert subscriptions(Path(f"{db_file}.bak")) == [] and subscriptions(Path(f"{db_file}.bak.2")) == [
+        ("slack:C1", "09:00", "UTC")]
 
 
 def test_backup_into_a_directory_and_no_silent_overwrite(db_file, tmp_path):

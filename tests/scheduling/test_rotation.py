@@ -4,6 +4,7 @@ with what the scheduler actually posts."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 from bot.core import subscriptions
 from bot.core.hack import Catalogue, calendar_pick, hack_for, pick_for
@@ -127,7 +128,7 @@ async def test_a_small_topic_filter_never_posts_one_tip_two_days_running(bot, po
     await run_days(make_scheduler(), clock, dt.date(2025, 1, 6), 40)
     posted = poster.tips("C1")
     assert len(posted) == 40 and len(set(posted)) == 2
-    assert all(a != b for a, b in zip(posted, posted[1:])), posted
+    assert all(a != b for a, b in itertools.pairwise(posted)), posted
 
 
 def test_a_retired_tip_that_was_posted_is_not_shown_again(bot):
