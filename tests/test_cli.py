@@ -133,6 +133,13 @@ def test_console_commands(console):
     assert output.rstrip().endswith("bye")
 
 
+def test_console_more_says_when_everything_was_shown(console):
+    """As Slack and Discord do (one rule, CareerBot.more): not "No tip on that yet" after tips were shown."""
+    output = console("/ask what is STAR", *["/more"] * 6)
+    assert "No more tips" in output and "That's everything I have on that question" in output
+    assert "No tip on that yet" not in output
+
+
 def test_console_more_shows_new_tips(console):
     output = console("/ask how do I find a mentor", "/more")
     first, second = output.split("Tips for:")[1:3]

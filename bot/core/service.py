@@ -114,7 +114,12 @@ class CareerBot:
                      note=answer.note, data={"query": answer.query, "shown": [c.id for c in answer.results]})
 
     def more(self, query: str, shown: list[str], actor: Actor | None = None) -> Reply:
-        return self.ask(query, actor, k=3, exclude=tuple(shown))
+        """The next tips for a question already answered, or "No more tips" when they are all shown."""
+        reply = self.ask(query, actor, k=3, exclude=tuple(shown))
+        if reply.kind != "answer":
+            return Reply("info", "No more tips", "That's everything I have on that question. "
+                         "Try asking from another angle, or browse a topic:", suggestions=self.topic_suggestions())
+        return reply
 
     def _topic_counts(self) -> list[tuple[str, str, int]]:
         """(slug, label, active tips) for every topic, most tips first."""

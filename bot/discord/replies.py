@@ -208,10 +208,8 @@ def _more(bot: CareerBot, actor: Actor, remembered: tuple[str, list[str]] | None
         return EXPIRED
     query, shown = remembered
     reply = bot.more(query, shown, actor)
-    if reply.kind != "answer":
-        return Reply("info", "No more tips", "That's everything I have on that question. "
-                     "Try asking from another angle, or browse a topic:", suggestions=bot.topic_suggestions())
-    reply.data["shown"] = shown + [c.id for c in reply.cards]
+    if reply.kind == "answer":
+        reply.data["shown"] = shown + [c.id for c in reply.cards]
     return reply
 
 

@@ -358,9 +358,11 @@ class Listeners:
         query, shown = str(data.get("q") or ""), [str(i) for i in data.get("ids") or []]
 
         def work() -> Reply:
-            reply = self.bot.more(query, shown, actor) if query else None
-            if reply is None or reply.kind != "answer":
+            if not query:
                 return Reply("info", text=MORE_DONE)
+            reply = self.bot.more(query, shown, actor)
+            if reply.kind != "answer":
+                return reply
             reply.data["exclude"] = shown
             reply.data["shown"] = shown + [c.id for c in reply.cards]
             return reply
