@@ -67,7 +67,7 @@ def ask(ctx: Context, question: str, as_json: bool, batch, topic: str | None, li
         return
     bot = ctx.answerer()
     if topic:
-        reply = bot.topic(topic)
+        reply = bot.topic(topic, limit=limit)
         if as_json:
             click.echo(json.dumps({"query": f"topic:{topic}", "answered": bool(reply.cards),
                                    "results": [c.contract() for c in reply.cards]}, ensure_ascii=False))

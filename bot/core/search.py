@@ -495,9 +495,11 @@ class Searcher:
         return chosen
 
     def browse(self, topic: str, limit: int = 10) -> list[Card]:
+        """The tips on a topic: first those it is the main topic of (listed first), then in episode order."""
         return self._cards(
-            "WHERE status = 'active' AND (' ' || topics || ' ') LIKE ? ORDER BY source, start LIMIT ?",
-            [f"% {topic} %", limit],
+            "WHERE status = 'active' AND (' ' || topics || ' ') LIKE ? "
+            "ORDER BY (topics || ' ') NOT LIKE ?, source, start LIMIT ?",
+            [f"% {topic} %", f"{topic} %", limit],
         )
 
     def all_tips(self) -> list[Card]:

@@ -139,15 +139,19 @@ class CareerBot:
         slug = name.strip().lower().replace(" ", "-")
         return slug if self.db.execute("SELECT 1 FROM topics WHERE slug = ?", [slug]).fetchone() else None
 
-    def topic(self, name: str) -> Reply:
+    def topic(self, name: str, limit: int = 5) -> Reply:
+        """A topic's first `limit` tips; when it has more, how many, and how to find the one you need."""
         slug = self._topic_slug(name)
         if slug is None:
             return Reply("no_answer", "Unknown topic", f"There is no topic called “{shorten(name, 60)}”.",
                          suggestions=self.topic_suggestions())
-        cards = self.searcher.browse(slug, limit=5)
+        cards = self.searcher.browse(slug, limit=limit)
         if not cards:
             return Reply("no_answer", "No tips yet", f"No tips on {slug} yet.", suggestions=self.topic_suggestions())
-        return Reply("answer", f"Tips on {slug}", cards=cards,
+        total = next((n for s, _, n in self._topic_counts() if s == slug), len(cards))
+        more = (f"The first {len(cards)} of {total} tips on {slug}. Ask about what you need, e.g. "
+                f"“/ask how do I …”, to get the ones that answer it.") if total > len(cards) else None
+        return Reply("answer", f"Tips on {slug}", text=more, cards=cards,
                      buttons=[Button("share", "Share to channel", style="primary")], data={"topic": slug})
 
     def topic_names(self, prefix: str = "") -> list[str]:
