@@ -57,7 +57,8 @@ class Card:
 
     @property
     def citation(self) -> str:
-        return f"{self.speaker} · {self.episode} · {self.stamp}"
+        """`speaker · episode · mm:ss`; a passage has no speaker (its captions do not say who talks)."""
+        return " · ".join(part for part in (self.speaker, self.episode, self.stamp) if part)
 
     def contract(self) -> dict[str, Any]:
         """The fields of the `ask --json` contract, in its order."""
@@ -97,9 +98,8 @@ class Reply:
         if self.note:
             lines.append(f"({self.note})")
         for n, card in enumerate(self.cards, start=1):
-            label = "" if card.kind == "tip" else " (from the conversation)"
             lines.append("")
-            lines.append(f"{n}. {card.title}{label}")
+            lines.append(f"{n}. {card.title}")
             if card.text and card.kind == "tip":
                 lines.append(f"   {card.text}")
             lines.append(f"   “{card.quote}”")

@@ -454,8 +454,10 @@ class Searcher:
         cards = []
         for pid, source, start, end, text in sorted(found, key=lambda row: (-score_of[row[0]], row[0])):
             episode, url, speaker = self._episode(source)
+            # the captions do not say who speaks (the host or the guest): the title names the guest,
+            # the attribution no one
             card = Card(f"passage-{pid}", "passage", f"From the conversation with {speaker}", "", _excerpt(text),
-                        speaker, episode, source, start, end, moment_url(url, start), score=score_of[pid])
+                        "", episode, source, start, end, moment_url(url, start), score=score_of[pid])
             card.coverage = self._coverage(units, self._stem_set(text))  # type: ignore[attr-defined]
             cards.append(card)
         return cards

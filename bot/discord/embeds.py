@@ -48,14 +48,14 @@ def one_line(text: str) -> str:
 def card_embed(card: Card) -> discord.Embed:
     """One tip: title (linked to the moment), advice, the quote, and `speaker · episode · mm:ss`."""
     url = safe_url(card.url)
-    label = "" if card.kind == "tip" else " (from the conversation)"
     parts = []
     if card.kind == "tip" and card.text:
         parts.append(escape(card.text, 1500))
     parts.append(f"> “{escape(one_line(card.quote), 1500)}”")
     stamp = f"[{card.stamp}]({url})" if url else card.stamp
-    parts.append(f"— {escape(one_line(card.speaker), 200)} · {escape(one_line(card.episode), 300)} · {stamp}")
-    embed = discord.Embed(title=escape(one_line(card.title), TITLE_LIMIT - len(label)) + label, url=url,
+    said = [escape(one_line(card.speaker), 200), escape(one_line(card.episode), 300), stamp]
+    parts.append("— " + " · ".join(part for part in said if part))
+    embed = discord.Embed(title=escape(one_line(card.title), TITLE_LIMIT), url=url,
                           description="\n\n".join(parts)[:DESCRIPTION_LIMIT], colour=COLOUR)
     # Footers are plain text (no markdown, no pings): the id is what moderators type in /tips retire.
     embed.set_footer(text=f"{card.kind} {card.id}"[:FOOTER_LIMIT])

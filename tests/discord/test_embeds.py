@@ -57,10 +57,12 @@ def test_card_cites_speaker_episode_and_linked_stamp():
     assert plain.url is None and plain.description.endswith("· 2:05")
 
 
-def test_passages_are_labelled():
-    passage = Card("passage-7", "passage", "From the conversation with Ana", "", "we talked", "Ana", "Ep", "s", 5, 9)
+def test_passages_are_labelled_once_and_credited_to_no_one():
+    """The captions do not say whether the host or the guest speaks: the title names the conversation."""
+    passage = Card("passage-7", "passage", "From the conversation with Ana", "", "we talked", "", "Ep", "s", 5, 9)
     [embed] = render(Reply("answer", cards=[passage])).embeds
-    assert embed.title.endswith("(from the conversation)")
+    assert embed.title == "From the conversation with Ana"
+    assert embed.description.endswith("— Ep · 0:05")
     assert embed.footer.text == "passage passage-7"
 
 
