@@ -93,6 +93,7 @@ def test_every_ranking_gives_the_same_answers(bot):
     warmed.warm()
     for question in [*QUESTIONS, "how do I bake bread", "weather in Hamburg", "mentor"]:
         assert kept.ask(question).contract() == queried.ask(question).contract() == warmed.ask(question).contract()
+    warmed.stop()
 
 
 def test_a_small_budget_forgets_phrases_but_still_ranks_the_same(bot):
@@ -124,6 +125,7 @@ def test_a_tip_added_by_another_connection_is_ranked_by_a_searcher_with_cached_p
     writer.conn.commit()
     after = [c.id for c in searcher.ask(question).results]
     assert "star-format-in-short" not in before and "star-format-in-short" in after
+    searcher.stop()
     reader.conn.close()
     writer.conn.close()
 
@@ -191,6 +193,7 @@ def test_warm_pins_the_vocabulary_phrases_so_no_question_asks_fts5_for_them(bot)
     assert tips.scores('"switch careers"') is not None and tips.scores('topics : "mentors"') is not None
     asked = "\n".join(asked_of_fts5(bot, searcher, question))
     assert '"switch careers"' not in asked and '"retrain"' not in asked
+    searcher.stop()
 
 
 def test_after_warm_a_content_change_is_answered_at_once_and_the_postings_are_read_again_in_the_background(db_file):
@@ -210,5 +213,6 @@ def test_after_warm_a_content_change_is_answered_at_once_and_the_postings_are_re
     assert postings is not None and postings is not before
     assert postings.scores('"machine learning"') is not None  # pinned again
     assert tips.top(['"zorblax"'], 1) == fts5_top(reader, "tips", ['"zorblax"'], 1, TIPS_BM25)
+    searcher.stop()  # a reading may still run: closing under it crashed the process once (fresh clone)
     reader.conn.close()
     writer.conn.close()

@@ -42,6 +42,11 @@ class Connection(sqlite3.Connection):
         with self.lock:
             return super().executemany(*args, **kwargs)
 
+    def close(self) -> None:
+        """Not while another thread's statement runs (closing under it can crash the process)."""
+        with self.lock:
+            super().close()
+
     def executescript(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
         with self.lock:
             return super().executescript(*args, **kwargs)
