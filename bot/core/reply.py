@@ -5,6 +5,7 @@ Renderers escape every text field for their platform; nothing here is trusted ma
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -57,8 +58,13 @@ class Card:
 
     @property
     def citation(self) -> str:
-        """`speaker · episode · mm:ss`; a passage has no speaker (its captions do not say who talks)."""
-        return " · ".join(part for part in (self.speaker, self.episode, self.stamp) if part)
+        return self.cite()
+
+    def cite(self, show: Callable[[str, int], str] = lambda text, limit: text, stamp: str | None = None) -> str:
+        """`speaker · episode · mm:ss`, the speaker and episode as a front end `show`s them (escaped, cut
+        to a limit) and its own stamp (a link); a passage has no speaker (its captions do not say who talks)."""
+        parts = (show(self.speaker, 200), show(self.episode, 300), self.stamp if stamp is None else stamp)
+        return " · ".join(part for part in parts if part)
 
     def contract(self) -> dict[str, Any]:
         """The fields of the `ask --json` contract, in its order."""

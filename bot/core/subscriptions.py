@@ -13,7 +13,7 @@ import functools
 import re
 import zoneinfo
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
@@ -370,7 +370,7 @@ def set_paused(db: Database, channel: str, paused: bool, by: Actor | None = None
         before = get(db, channel)
         if before is not None:
             db.execute("UPDATE subscriptions SET paused = ? WHERE channel = ?", [int(paused), channel])
-            _audit(db, by, "pause" if paused else "resume", channel, before, get(db, channel))
+            _audit(db, by, "pause" if paused else "resume", channel, before, replace(before, paused=paused))
     if before is not None:
         _changed()
     return before is not None

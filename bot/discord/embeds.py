@@ -53,8 +53,7 @@ def card_embed(card: Card) -> discord.Embed:
         parts.append(escape(card.text, 1500))
     parts.append(f"> “{escape(one_line(card.quote), 1500)}”")
     stamp = f"[{card.stamp}]({url})" if url else card.stamp
-    said = [escape(one_line(card.speaker), 200), escape(one_line(card.episode), 300), stamp]
-    parts.append("— " + " · ".join(part for part in said if part))
+    parts.append("— " + card.cite(lambda text, limit: escape(one_line(text), limit), stamp))
     embed = discord.Embed(title=escape(one_line(card.title), TITLE_LIMIT), url=url,
                           description="\n\n".join(parts)[:DESCRIPTION_LIMIT], colour=COLOUR)
     # Footers are plain text (no markdown, no pings): the id is what moderators type in /tips retire.

@@ -98,9 +98,7 @@ def card_blocks(card: Card, number: int | None = None) -> list[Block]:
     body = clip(card.text, budget // 2) if card.text and card.kind == "tip" else ""
     quoted = "> “" + clip(quote, budget - len(body)) + "”" if quote else ""
     text = "\n".join(part for part in (head, body, quoted) if part)
-    citation = " · ".join(part for part in (clip(card.speaker, 200), clip(card.episode, 300), link(card.url, card.stamp))
-                          if part)
-    return [section(text), context(citation)]
+    return [section(text), context(card.cite(clip, link(card.url, card.stamp)))]
 
 
 def encode_value(data: dict[str, Any]) -> str:
