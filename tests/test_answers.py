@@ -167,7 +167,8 @@ def test_a_change_from_another_connection_reaches_a_searcher_with_warm_caches(db
     assert searcher.ask("what is the STAR format").results[0].title == "Edited elsewhere"
     writer.execute("INSERT INTO synonyms (terms) VALUES (?)", ['["zorblax", "star format"]'])
     writer.conn.commit()
-    assert searcher.ask("zorblax").answered
+    [unit] = searcher.vocabulary().units("zorblax")
+    assert "star format" in unit.phrases and searcher.ask("zorblax format").answered
     reader.conn.close()
     writer.conn.close()
 
@@ -261,3 +262,42 @@ def test_a_word_only_in_example_questions_is_not_what_the_corpus_speaks_of(bot):
     bot.db.execute("UPDATE tips SET tip = tip || ' A zorblax helps.' WHERE id = 'structure-answers-with-star-format'")
     [unit] = searcher.vocabulary().units("zorblax")
     assert searcher._weigh([unit]) == 1.0
+
+
+@pytest.mark.parametrize("question", ["salary", "remote work"])
+def test_a_short_question_a_tip_only_mentions_in_passing_is_not_answered(bot, question):
+    """"salary" reaches a mentoring tip through "promotion", "remote work" a tip that says
+    "remote-friendly work": wholly covered, yet neither tip is about it (title, questions, topics)."""
+    assert not bot.searcher.ask(question).answered
+
+
+@pytest.mark.parametrize(("question", "expected"), [("kaggle", "kaggle"), ("linkedin", "linkedin"),
+                                                    ("where to do practice interviews?", "interview")])
+def test_a_short_question_a_tip_is_about_is_answered(bot, question, expected):
+    best = bot.searcher.ask(question).results[0]
+    assert expected in (best.title + " ".join(best.topics) + best.text).lower()
+
+
+def test_the_question_in_a_message_with_a_greeting_and_an_introduction_is_answered(bot, member):
+    """The greeting and introduction hold words no episode uses ("Maria", "chemist", "Spain"); the
+    question sentence alone is answered, and the reply says which sentence that was."""
+    message = "Hi everyone! I'm Maria, a chemist from Spain. How do I find a mentor?"
+    answer = bot.searcher.ask(message)
+    assert answer.answered and answer.query == message
+    assert "mentor" in answer.results[0].title.lower()
+    assert answer.note == "I answered the question in your message: “How do I find a mentor?”"
+    reply = bot.ask(message, member)
+    assert reply.note == answer.note and reply.cards
+
+
+@pytest.mark.parametrize("message", ["I love my sourdough starter. How do I bake bread?",
+                                     "My cat is unwell. What should I do?"])
+def test_an_off_topic_question_sentence_is_still_declined(bot, message):
+    assert not bot.searcher.ask(message).answered
+
+
+@pytest.mark.parametrize("question", ["how to deal with burnout", "tbh all my friends say network more fr, how?"])
+def test_chat_filler_is_not_what_is_asked(bot, question):
+    """"deal with", "fr" carry no topic: left in, they counted as words the corpus does not know."""
+    answer = bot.searcher.ask(question)
+    assert answer.answered and not {"deal", "fr"} & set(answer.units)

@@ -10,6 +10,7 @@ citations. The thresholds are calibrated in docs/quality.md.
 from __future__ import annotations
 
 import math
+import re
 import sys
 import threading
 from copy import copy
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core import spelling, word_vectors
 from bot.core.bm25 import QueryScores
-from bot.core.reply import Card, moment_url
+from bot.core.reply import Card, moment_url, shorten
 from bot.core.semantic import tip_texts
 from bot.core.vocabulary import STOPWORDS, Unit, Vocabulary, stems, without_markup, words
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from bot.store import SQL
 
 MAX_QUERY_CHARS = 500
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 TIP_WEIGHTS = {"title": 4.0, "questions": 5.0, "tip": 2.0, "topics": 2.0, "quote": 1.0, "context": 0.5}
 EXPANSION_SHARE = 0.5  # how much synonym and topic matches count beside the words typed
 # confidence = (best tip's score x (COVERAGE_BASE + its coverage) + PASSAGE_SHARE x best passage's BM25)
@@ -253,6 +255,22 @@ class Searcher:
         units = self.vocabulary().units(query)
         if not units:
             return Answer(query=question or "", answered=False, note=note)
+        units, results, read = self._answer(query, units, k)
+        asked = question_sentences(query)
+        if not results and asked != query and (asked_units := self.vocabulary().units(asked)):
+            # "Hi all! I'm Maria, a chemist from Spain. How do I find a mentor?": the greeting and the
+            # introduction hold words no episode uses; the question itself may still be answered.
+            asked_units, asked_results, asked_read = self._answer(asked, asked_units, k)
+            if asked_results:
+                units, results = asked_units, asked_results
+                read = " ".join(filter(None, [f"I answered the question in your message: “{shorten(asked, 120)}”",
+                                              asked_read]))
+        return Answer(query=question, answered=bool(results), results=results,
+                      note=" ".join(filter(None, [note, read])) or None, units=[u.key for u in units])
+
+    def _answer(self, query: str, units: list[Unit], k: int) -> tuple[list[Unit], list[Card], str | None]:
+        """The units answered for, the results (none when not sure) and a note on a word read as mistyped."""
+        note = None
         tips, similar, results = self._found(query, units, k)
         respelt = self._respell(units)
         if respelt:  # a mistyped word: answer as it was meant, if that changes the answer (bot/core/spelling.py)
@@ -262,13 +280,12 @@ class Searcher:
             if _ids(meant_results) != _ids(results) and all(map(spelling.confirmed, respelt)):
                 query, units, tips, similar, results = meant, meant_units, meant_tips, meant_similar, meant_results
                 read = " and ".join(f"“{typed}” as “{word}”" for typed, word in respelt.items())
-                note = " ".join(filter(None, [note, f"I read {read}."]))
+                note = f"I read {read}."
         if self._meaning is not None:
             results = self._blend(units, tips, results, k, self._meaning.similarity(query), BLEND, SURE)
         elif similar and results:
             results = self._blend(units, tips, results, k, similar, WORD_BLEND, None)
-        return Answer(query=question, answered=bool(results), results=results, note=note,
-                      units=[u.key for u in units])
+        return units, results, note
 
     def _found(self, query: str, units: list[Unit], k: int) -> tuple[list[Card], dict[str, float], list[Card]]:
         """The candidate tips for the units, their word vectors' cosines with the query (by tip id),
@@ -477,10 +494,20 @@ class Searcher:
 
     def answers(self, units: list[Unit], tips: list[Card], passages: list[Card], known: float,
                 meaning: float = 0.0) -> bool:
-        """Answer when confident, or when a short question is wholly covered by a tip ("kaggle")."""
+        """Answer when confident, or when a short question is what a tip is about ("kaggle").
+
+        "About" means the tip's title, example questions or topics hold every part of the question:
+        a word the tip only mentions in passing ("remote-friendly work" for "remote work") does not.
+        """
         if self.confidence(tips, passages, known, meaning) >= ANSWER_AT:
             return True
-        return bool(tips) and known == 1.0 and len(units) <= SHORT and tips[0].coverage >= 1.0  # type: ignore[attr-defined]
+        return bool(tips) and known == 1.0 and len(units) <= SHORT and self._about(units, tips[0]) >= 1.0
+
+    def _about(self, units: list[Unit], card: Card) -> float:
+        """How much of the question a tip's title, example questions and topics (what it is about) hold."""
+        row = self._tip_rows.get(card.id)
+        asked = row.question_stems if row else ()
+        return self._coverage(units, frozenset(stems(card.title)).union(*asked), card.topics)
 
     def _select(self, tips: list[Card], passages: list[Card], k: int) -> list[Card]:
         """Curated tips first, then passages "from the conversation"; never the same moment twice."""
@@ -521,6 +548,12 @@ class Searcher:
         episode, url, _ = self._episode(source)
         return Card(tid, "tip", title, tip, quote, speaker, episode, source, start, end, moment_url(url, start),
                     score=score, topics=topics)
+
+
+def question_sentences(text: str) -> str:
+    """The sentences of `text` that end in a question mark (all of it when none does)."""
+    asked = [s for s in SENTENCE_END.split(text) if s.rstrip().endswith("?")]
+    return " ".join(asked) or text
 
 
 def _ids(cards: list[Card]) -> list[str]:

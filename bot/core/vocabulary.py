@@ -37,10 +37,11 @@ wheres whens whys lets dont cant wont isnt arent wasnt werent doesnt didnt hasnt
 mustnt neednt shant aint"""
 _CHAT = """hi hello hey thanks thank please pls plz lol tbh imo imho btw idk ok okay yes yeah well maybe sure right really
 actually genuinely honestly basically anyone anybody someone somebody something anything guys ppl people person vs versus
-etc gonna wanna gotta kinda sorta wat wut ur thx ty tho cuz coz bc abt smth sth dunno ya yall"""
+etc gonna wanna gotta kinda sorta wat wut ur thx ty tho cuz coz bc abt smth sth dunno ya yall
+folks fr ngl rn omg lmao"""
 _FRAMING = """get got getting go going want like know tell say said think way thing things lot lots much many one ones kind
 sort bit even still ever every make makes made best good better tip tips advice advise suggestion suggestions
-recommendation recommendations idea ideas question questions help helpful"""
+recommendation recommendations idea ideas question questions help helpful deal dealing"""
 STOPWORDS = frozenset(" ".join([_FUNCTION_WORDS, _CONTRACTIONS, _CHAT, _FRAMING]).split())
 
 
