@@ -301,3 +301,14 @@ def test_chat_filler_is_not_what_is_asked(bot, question):
     """"deal with", "fr" carry no topic: left in, they counted as words the corpus does not know."""
     answer = bot.searcher.ask(question)
     assert answer.answered and not {"deal", "fr"} & set(answer.units)
+
+
+def test_a_passage_must_hold_most_of_the_question_to_fill_in(bot, monkeypatch):
+    """"do I need to learn SQL": one tip is about SQL; passages on learning maths matched only
+    "need" and "learn" and were shown beside it (search.PASSAGE_COVER)."""
+    import bot.core.search as search
+
+    question = "do I need to learn SQL"
+    assert [c.id for c in bot.searcher.ask(question).results] == ["add-sql-and-algorithms-courses"]
+    monkeypatch.setattr(search, "PASSAGE_COVER", 0.0)
+    assert [c.kind for c in bot.searcher.ask(question).results][1:] == ["passage", "passage"]

@@ -40,6 +40,7 @@ ANSWER_AT = 14
 SHORT = 3  # a question of at most this many units is answered when one tip covers all of it
 FIT = 2.0  # ranking: a tip whose own example question covers the member's question counts up to 1 + FIT times
 TOPIC_FIT = 0.5  # in that fit, a unit matched only through the tip's topics counts this much (topics are shared)
+PASSAGE_COVER = 0.5  # a passage is shown only when it holds at least this share of the question's weight
 RELATIVE = 0.3  # a further result must score at least this share of the best one
 CANDIDATES = 12
 OVERLAP = 0.5  # two results sharing more than half of the shorter span are the same moment
@@ -512,6 +513,7 @@ class Searcher:
     def _select(self, tips: list[Card], passages: list[Card], k: int) -> list[Card]:
         """Curated tips first, then passages "from the conversation"; never the same moment twice."""
         chosen: list[Card] = []
+        passages = [p for p in passages if p.coverage >= PASSAGE_COVER]  # type: ignore[attr-defined]
         for pool in (tips, passages):
             if not pool:
                 continue
