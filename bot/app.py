@@ -37,7 +37,8 @@ def open_bot(settings: Settings, *, autoload: bool = True, answer_only: bool = F
     else:
         from sqlite_utils import Database
 
-        bot = CareerBot(Database(conn), rules=ModeratorRules.from_settings(settings), encoder=encoder)
+        bot = CareerBot(Database(conn), rules=ModeratorRules.from_settings(settings), encoder=encoder,
+                        content_dir=settings.careerbot_content)
     if first_load:
         bot.searcher.embed()  # with the semantic extra, now rather than at the first question
     return bot

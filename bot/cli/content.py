@@ -189,7 +189,7 @@ def history(ctx: Context, tip_id: str | None, limit: int, as_json: bool) -> None
 @click.argument("change_id", type=int)
 @pass_ctx
 def revert(ctx: Context, change_id: int) -> None:
-    """Put a tip back as it was before change CHANGE_ID (see `content history`)."""
+    """Undo change CHANGE_ID (see `content history`): to a tip, a subscription, a review or a transcript."""
     from bot.core import moderation
 
     _show(moderation.revert(ctx.bot, cli_actor(), change_id))

@@ -24,6 +24,7 @@ import yaml
 from pydantic import ValidationError
 from sqlite_utils import Database
 
+from bot.core import subscriptions
 from bot.core.actors import Actor
 from bot.core.reply import Button, Card, Reply, moment_url, shorten
 from bot.core.service import CareerBot, refused, subcommand
@@ -95,7 +96,9 @@ class Change:
     reverts: int | None
 
     def fields(self) -> list[str]:
-        """The tip fields this change touched."""
+        """The tip fields this change touched (none for other entities)."""
+        if self.entity != "tip":
+            return []
         before, after = self.before or {}, self.after or {}
         return [k for k in TIP_KEYS if k in before or k in after if before.get(k) != after.get(k)]
 
@@ -487,18 +490,22 @@ def restore_tip(bot: CareerBot, actor: Actor, tip_id: str, expected_version: int
 
 
 def _set_status(bot: CareerBot, actor: Actor, tip_id: str, status: str, expected_version: int | None) -> Result:
-    action = "retire" if status == "retired" else "restore"
     if not bot.is_moderator(actor):
-        return _refused(f"{action} tips")
+        return _refused(f"{'retire' if status == 'retired' else 'restore'} tips")
     with transaction(bot.db) as db:
-        row = _current(db, tip_id, expected_version)
-        if isinstance(row, Result):
-            return row
-        if row["status"] == status:
-            reply = Reply("info", "Nothing to do", f"{tip_id} is already {status} (v{row['version']}).")
-            return Result(True, reply, tip_id=tip_id, version=row["version"])
-        tip = row_to_tip(row).model_copy(update={"status": status})
-        return _save(db, actor, row, tip, action)
+        return set_status(db, actor, tip_id, status, expected_version)
+
+
+def set_status(db: Database, actor: Actor, tip_id: str, status: str, expected_version: int | None) -> Result:
+    """Retire or restore a tip inside the caller's transaction (a revert of a review accept retires its tip)."""
+    row = _current(db, tip_id, expected_version)
+    if isinstance(row, Result):
+        return row
+    if row["status"] == status:
+        reply = Reply("info", "Nothing to do", f"{tip_id} is already {status} (v{row['version']}).")
+        return Result(True, reply, tip_id=tip_id, version=row["version"])
+    tip = row_to_tip(row).model_copy(update={"status": status})
+    return _save(db, actor, row, tip, "retire" if status == "retired" else "restore")
 
 
 # -- history and revert -------------------------------------------------------------------------
@@ -517,60 +524,105 @@ def history(bot: CareerBot, tip_id: str | None = None, limit: int = 20) -> list[
     return _changes(bot.db, "WHERE entity = 'tip' AND entity_id = ? ORDER BY id DESC LIMIT ?", [tip_id, limit])
 
 
+SUBJECTS = {"tip": "{}", "subscription": "{}", "review": "candidate #{}", "episode": "episode {}"}
+
+
 def describe(change: Change) -> str:
     """One line for a history listing."""
-    subject = change.entity_id if change.entity == "tip" else f"{change.entity} {change.entity_id}"
+    subject = SUBJECTS.get(change.entity, change.entity + " {}").format(change.entity_id)
     line = f"#{change.id}  {change.at}  {change.actor}  {change.action} {subject}"
     if change.reverts:
         line += f" (reverts #{change.reverts})"
-    touched = change.fields()
-    if change.action in ("edit", "update", "revert") and touched:
-        line += ": " + ", ".join(touched)
-    return line
+    detail = _detail(change)
+    return f"{line}: {detail}" if detail else line
 
 
-def history_reply(bot: CareerBot, actor: Actor, tip_id: str, limit: int = 10) -> Reply:
+def _detail(change: Change) -> str:
+    """What the change did, in a few words: the tip fields, the schedule, the decision, the episode."""
+    before, after = change.before or {}, change.after or {}
+    if change.entity == "tip":
+        return ", ".join(change.fields()) if change.action in ("edit", "update", "revert") else ""
+    if change.entity == "subscription" and change.action not in ("pause", "resume"):
+        return subscriptions.summary(change.after) if change.after else "removed"
+    if change.entity == "review" and after.get("status") == "accepted":
+        return f"as tip {after.get('tip_id')}"
+    if change.entity == "review" and change.action == "revert":
+        retired = f", tip {before['tip_id']} retired" if before.get("tip_id") else ""
+        return f"{after.get('status')} again{retired}"
+    if change.entity == "episode" and change.action == "add-transcript":
+        return f"“{shorten(str(after.get('title')), 60)}”, {after.get('candidates')} candidate tips"
+    if change.entity == "episode" and change.action == "revert":
+        return "removed, with its passages, candidates and files"
+    return ""
+
+
+def history_reply(bot: CareerBot, actor: Actor, tip_id: str | None = None, limit: int = 10) -> Reply:
+    """One tip's history, or (no `tip_id`) the latest changes to anything, with how to undo one."""
     if not bot.is_moderator(actor):
         return refused("see the change history")
-    row = _row(bot.db, tip_id)
-    if row is None:
-        return _not_found(tip_id).reply
+    title, version, head = "Change history", None, "Latest changes first:"
+    if tip_id is not None:
+        row = _row(bot.db, tip_id)
+        if row is None:
+            return _not_found(tip_id).reply
+        title, version = f"History of {tip_id}", row["version"]
+        head = f"{tip_id} is v{version}, {row['status']}. {head}"
     changes = history(bot, tip_id, limit)
-    lines = [f"{tip_id} is v{row['version']}, {row['status']}. Latest changes first:"]
+    lines = [head]
     for change in changes:
         lines.append(describe(change))
-        lines += [f"    {d}" for d in _diff(change.before or {}, change.after or {})[:4]]
+        if change.entity == "tip":
+            lines += [f"    {d}" for d in _diff(change.before or {}, change.after or {})[:4]]
     lines.append("Undo one with /tips revert <change number>.")
-    return Reply("info", f"History of {tip_id}", "\n".join(lines),
-                 data={"changes": [asdict(c) for c in changes], "version": row["version"]})
+    return Reply("info", title, "\n".join(lines), data={"changes": [asdict(c) for c in changes], "version": version})
 
 
 def revert(bot: CareerBot, actor: Actor, change_id: int) -> Result:
-    """Put a tip back as it was before change `change_id` (reverting an add retires the tip).
+    """Undo change `change_id`: to a tip, a subscription, a review decision, or an added transcript.
 
-    Only allowed while the tip still reads as that change left it; otherwise the later
-    change is named, so nobody's newer edit is undone unseen.
+    Only while the thing still reads as that change left it; otherwise the later change is named
+    and nothing changes, so nobody's newer work is undone unseen. The revert is audited (action
+    'revert', `reverts`) in the same transaction. Tips are here; the other kinds in bot/core/reverts.py.
     """
     if not bot.is_moderator(actor):
         return _refused("revert changes")
+    found = _changes(bot.db, "WHERE id = ?", [change_id])
+    if not found:
+        return _error("Unknown change", f"There is no change #{change_id}. Nothing was changed.")
+    change = found[0]
+    if change.entity == "tip":
+        return _revert_tip(bot, actor, change)
+    from bot.core.reverts import REVERTERS
+
+    undo = REVERTERS.get(change.entity)
+    if undo is None:
+        return _error("Can't revert", f"Change #{change_id} is a {change.entity} change, which can't be reverted. "
+                                      "Nothing was changed.")
+    return undo(bot, actor, change)
+
+
+def changed_since(db: Database, change: Change, what: str, advice: str,
+                  on: tuple[str, str] | None = None) -> Result:
+    """The refusal of a revert: `what` no longer reads as `change` left it. Names the latest change
+    since to the same entity (or to `on`, an (entity, id) pair)."""
+    entity, entity_id = on or (change.entity, change.entity_id)
+    later = _changes(db, "WHERE entity = ? AND entity_id = ? AND id > ? ORDER BY id DESC LIMIT 1",
+                     [entity, entity_id, change.id])
+    since = f" (latest: change #{later[0].id} by {later[0].actor})" if later else ""
+    return _error("Can't revert", f"{what} has changed since change #{change.id}{since}. {advice} "
+                                  "Nothing was changed.")
+
+
+def _revert_tip(bot: CareerBot, actor: Actor, change: Change) -> Result:
+    """Put a tip back as it was before `change` (reverting an add retires the tip)."""
     with transaction(bot.db) as db:
-        found = _changes(db, "WHERE id = ?", [change_id])
-        if not found:
-            return _error("Unknown change", f"There is no change #{change_id}. Nothing was changed.")
-        change = found[0]
-        if change.entity != "tip":
-            return _error("Can't revert", f"Change #{change_id} is a {change.entity} change; only tip changes "
-                                          "can be reverted.")
         row = _row(db, change.entity_id)
         if row is None:
             return _not_found(change.entity_id)
         after = change.after or {}
         if any(_norm(k, row[k]) != _norm(k, v) for k, v in after.items() if k in TIP_KEYS):
-            later = _changes(db, "WHERE entity = 'tip' AND entity_id = ? AND id > ? ORDER BY id DESC LIMIT 1",
-                             [change.entity_id, change_id])
-            since = f" (latest: change #{later[0].id} by {later[0].actor})" if later else ""
-            return _error("Can't revert", f"{change.entity_id} has changed since change #{change_id}{since}. "
-                                          "Revert the later change first, or edit the tip. Nothing was changed.")
+            return changed_since(db, change, change.entity_id,
+                                 "Revert the later change first, or edit the tip.")
         target = row_to_tip(row).model_dump()
         if change.before is None:
             target["status"] = "retired"
@@ -580,7 +632,7 @@ def revert(bot: CareerBot, actor: Actor, change_id: int) -> Result:
         tip = _validate(db, target, problems)
         if tip is None:
             return _invalid(problems, "Can't revert: the earlier version no longer passes the checks")
-        return _save(db, actor, row, tip, "revert", reverts=change_id)
+        return _save(db, actor, row, tip, "revert", reverts=change.id)
 
 
 # -- transcripts and the review queue ---------------------------------------------------------------
@@ -624,9 +676,7 @@ def add_transcript(bot: CareerBot, actor: Actor, path: Path, meta: Mapping[str, 
             passages = db.execute("SELECT count(*) FROM passages WHERE source = ?", [stem]).fetchone()[0]
             change = audit(db, actor.who, actor.platform, "add-transcript", "episode", stem, None,
                            episode_data | {"format": fmt, "cues": len(cues), "candidates": candidates})
-            for dest, content in ((target, data),
-                                  (meta_file, yaml.safe_dump(episode_data, sort_keys=False, allow_unicode=True,
-                                                             width=1000).encode())):
+            for dest, content in ((target, data), (meta_file, episode_yaml(episode_data))):
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 dest.write_bytes(content)
                 written.append(dest)
@@ -641,6 +691,11 @@ def add_transcript(bot: CareerBot, actor: Actor, path: Path, meta: Mapping[str, 
     reply = Reply("info", f"Transcript added: {episode.title}", text,
                   data={"source": stem, "candidates": candidates, "change": change})
     return Result(True, reply, change_id=change)
+
+
+def episode_yaml(meta: Mapping[str, Any]) -> bytes:
+    """`episodes/<id>.yaml` as `add_transcript` writes it (a revert checks the file is still that)."""
+    return yaml.safe_dump(dict(meta), sort_keys=False, allow_unicode=True, width=1000).encode()
 
 
 def _candidate_reply(db: Database, item: review.Candidate, remaining: int) -> Reply:
@@ -699,9 +754,10 @@ def review_accept(bot: CareerBot, actor: Actor, item_id: int, fields: Mapping[st
         result = _add(db, actor, defaults | dict(fields))
         if not result.ok:
             return result
-        review.decide(db, item_id, "accepted", actor.who, result.tip_id)
-        audit(db, actor.who, actor.platform, "accept", "review", str(item_id), {"status": item.status},
-              {"status": "accepted", "tip_id": result.tip_id})
+        decided = review.decide(db, item_id, "accepted", actor.who, result.tip_id)
+        # the tip's version too: reverting the accept retires that tip only while it still reads so
+        audit(db, actor.who, actor.platform, "accept", "review", str(item_id), review.state(item),
+              review.state(decided) | {"tip_version": result.version})
     result.reply.text += f"\nCandidate #{item_id} accepted."
     return result
 
@@ -731,10 +787,10 @@ def _decide(bot: CareerBot, actor: Actor, item_id: int, status: str) -> Result:
         item = _open_item(db, item_id)
         if isinstance(item, Result):
             return item
-        review.decide(db, item_id, status, actor.who)
+        decided = review.decide(db, item_id, status, actor.who)
         action = {"rejected": "reject", "skipped": "skip"}[status]
-        change = audit(db, actor.who, actor.platform, action, "review", str(item_id), {"status": item.status},
-                       {"status": status})
+        change = audit(db, actor.who, actor.platform, action, "review", str(item_id), review.state(item),
+                       review.state(decided))
     left = review.count_open(bot.db)
     return Result(True, Reply("info", f"Candidate #{item_id} {status}", f"{left} left to review (/tips review)."),
                   change_id=change)
@@ -847,17 +903,20 @@ def _cmd_restore(bot: CareerBot, actor: Actor, rest: str) -> Reply:
     return tip_id if isinstance(tip_id, Reply) else restore_tip(bot, actor, tip_id).reply
 
 
-@subcommand("history", "history <id>", "See a tip's change history", moderator=True)
+@subcommand("history", "history [<id>]", "See the change history (all changes, or one tip's)", moderator=True)
 def _cmd_history(bot: CareerBot, actor: Actor, rest: str) -> Reply:
-    tip_id = _one_id(rest, "history <id>")
+    if not rest.strip():
+        return history_reply(bot, actor)
+    tip_id = _one_id(rest, "history [<tip id>]")
     return tip_id if isinstance(tip_id, Reply) else history_reply(bot, actor, tip_id)
 
 
-@subcommand("revert", "revert <change>", "Revert a change", moderator=True)
+@subcommand("revert", "revert <change>", "Undo a change (a tip's, a subscription's, a review decision, "
+                                          "an added transcript)", moderator=True)
 def _cmd_revert(bot: CareerBot, actor: Actor, rest: str) -> Reply:
     number = rest.strip().lstrip("#")
     if not number.isdigit() or len(number) > 12:
-        return _usage("Usage: /tips revert <change number> (see /tips history <id>)")
+        return _usage("Usage: /tips revert <change number> (see /tips history)")
     return revert(bot, actor, int(number)).reply
 
 

@@ -7,6 +7,7 @@ import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.core.actors import Actor, ModeratorRules
@@ -80,6 +81,7 @@ class CareerBot:
     now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))  # the daily hack's clock
     keep_scores: bool = True  # see Searcher
     encoder: Encoder | None = None  # the semantic extra's, when installed (bot/core/semantic.py)
+    content_dir: Path | None = None  # content/, where reverting an added transcript deletes its files
 
     def __post_init__(self) -> None:
         self.searcher = Searcher(self.db, keep_scores=self.keep_scores, encoder=self.encoder)

@@ -288,6 +288,13 @@ class Subscription:
         return data
 
     @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Subscription:
+        """The inverse of `as_dict` (how the audit log records a subscription; keys it does not know are left out)."""
+        since = dt.datetime.strptime(data["since"], STAMP).replace(tzinfo=UTC) if data.get("since") else None
+        known = {key: value for key, value in data.items() if key in cls.__dataclass_fields__}
+        return cls(**known | {"topics": tuple(data.get("topics") or ()), "since": since})
+
+    @classmethod
     def from_row(cls, row: dict[str, Any]) -> Subscription:
         since = dt.datetime.strptime(row["created_at"], STAMP).replace(tzinfo=UTC) if row.get("created_at") else None
         return cls(row["channel"], row["platform"], row["channel_id"], row["time"], row["timezone"], row["days"],
@@ -376,14 +383,59 @@ def set_paused(db: Database, channel: str, paused: bool, by: Actor | None = None
     return before is not None
 
 
+# What a moderator sets (the failure counters are the scheduler's): a revert compares and restores these.
+SETTINGS = ("time", "timezone", "days", "topics", "paused", "created_by", "since")
+
+
+def _settings(sub: Subscription | None) -> dict[str, Any] | None:
+    return None if sub is None else {key: value for key, value in sub.as_dict().items() if key in SETTINGS}
+
+
+def put_back(db: Database, channel: str, expected: dict[str, Any] | None, target: dict[str, Any] | None,
+             by: Actor, reverts: int) -> int | None:
+    """Revert change `reverts`: set the channel's subscription back to `target` (None: remove it).
+
+    Only while its settings still read as `expected` (the change's after); otherwise nothing
+    changes and None is returned. Audited as a revert; the scheduler is told, as for any change.
+    """
+    with transaction(db):
+        current = get(db, channel)
+        if _settings(current) != _settings(Subscription.from_dict(expected) if expected else None):
+            return None
+        if target is None:
+            db.execute("DELETE FROM subscriptions WHERE channel = ?", [channel])
+        else:
+            values = Subscription.from_dict(target).as_dict()  # re-created as it was, failure counters too
+            db.execute(
+                "INSERT INTO subscriptions (channel, platform, channel_id, time, timezone, days, topics, paused, "
+                "created_by, created_at, failures, failing_since, last_error) VALUES (:channel, :platform, "
+                ":channel_id, :time, :timezone, :days, :topics, :paused, :created_by, :since, :failures, "
+                ":failing_since, :last_error) ON CONFLICT(channel) DO UPDATE SET time = excluded.time, "
+                "timezone = excluded.timezone, days = excluded.days, topics = excluded.topics, "
+                "paused = excluded.paused, created_by = excluded.created_by, created_at = excluded.created_at",
+                values | {"topics": " ".join(values["topics"]), "paused": int(values["paused"])},
+            )
+        change = _audit(db, by, "revert", channel, current, get(db, channel), reverts=reverts)
+    _changed()
+    return change
+
+
+def summary(data: dict[str, Any] | None) -> str:
+    """A recorded subscription (`as_dict`) in words, for the history."""
+    if data is None:
+        return "none"
+    sub = Subscription.from_dict(data)
+    return sub.describe() + (", paused" if sub.paused else "")
+
+
 def _audit(db: Database, by: Actor | None, action: str, channel: str, before: Subscription | None,
-           after: Subscription | None) -> None:
+           after: Subscription | None, reverts: int | None = None) -> int | None:
     if by is None:
-        return
+        return None
     from bot.corpus.loader import audit
 
-    audit(db, by.who, by.platform, action, "subscription", channel,
-          before.as_dict() if before else None, after.as_dict() if after else None)
+    return audit(db, by.who, by.platform, action, "subscription", channel,
+                 before.as_dict() if before else None, after.as_dict() if after else None, reverts=reverts)
 
 
 def last_post(db: Database, channel: str) -> dict[str, Any] | None:

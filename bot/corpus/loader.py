@@ -159,14 +159,29 @@ def store_transcript(db: Database, stem: str, cues: list, meta: dict[str, Any], 
     count_words(db, (t for _, _, t in passages))
 
 
-def count_words(db: Database, texts: Iterable[str]) -> None:
-    """Add the words of transcript texts to `spoken_words` (bot/store/migrations.py).
+def count_words(db: Database, texts: Iterable[str], sign: int = 1) -> None:
+    """Add the words of transcript texts to `spoken_words` (bot/store/migrations.py); `sign=-1` takes them back.
 
-    Counts only grow: a word from a replaced transcript was still said once, and still a fine reading of a typo.
+    Counts only grow when a transcript is replaced: a word from its old version was still said once, and
+    still a fine reading of a typo. Only `remove_transcript` (a transcript added by mistake) takes words back.
     """
     counts = Counter(w for text in texts for w in words(text) if len(w) >= spelling.SHORTEST)
     db.conn.executemany("INSERT INTO spoken_words (word, n) VALUES (?, ?) "
-                        "ON CONFLICT(word) DO UPDATE SET n = n + excluded.n", counts.items())
+                        "ON CONFLICT(word) DO UPDATE SET n = n + excluded.n",
+                        [(word, sign * n) for word, n in counts.items()])
+    if sign < 0:
+        db.execute("DELETE FROM spoken_words WHERE n <= 0")
+
+
+def remove_transcript(db: Database, stem: str) -> None:
+    """Undo `store_transcript`: the episode, its cues, its passages (and so their search index) and their words.
+
+    Must run inside a transaction; the caller makes sure no tip cites the episode.
+    """
+    count_words(db, (t for (t,) in db.execute("SELECT text FROM passages WHERE source = ?", [stem])), sign=-1)
+    db.execute("DELETE FROM passages WHERE source = ?", [stem])  # its triggers update passages_fts
+    db.execute("DELETE FROM cues WHERE source = ?", [stem])
+    db.execute("DELETE FROM episodes WHERE id = ?", [stem])
 
 
 def _load_tips(db: Database, content: Content, report: LoadReport, *, force: bool, actor: str) -> None:

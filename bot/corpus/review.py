@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -39,6 +40,8 @@ class Candidate:
     score: float
     status: str
     tip_id: str | None = None
+    decided_by: str | None = None
+    decided_at: str | None = None
 
 
 def advice_score(text: str) -> float:
@@ -67,7 +70,8 @@ def propose(db: Database, source: str, limit: int = MAX_CANDIDATES) -> int:
 
 def _candidates(db: Database, where: str, params: list) -> list[Candidate]:
     rows = db.execute(
-        f'SELECT id, source, start, "end", text, score, status, tip_id FROM review_queue {where}', params
+        f'SELECT id, source, start, "end", text, score, status, tip_id, decided_by, decided_at FROM review_queue '
+        f"{where}", params
     ).fetchall()
     return [Candidate(*row) for row in rows]
 
@@ -90,10 +94,38 @@ def count_open(db: Database) -> int:
     return db.execute("SELECT count(*) FROM review_queue WHERE status IN ('pending', 'skipped')").fetchone()[0]
 
 
-def decide(db: Database, item_id: int, status: str, who: str, tip_id: str | None = None) -> None:
-    """Record a decision: accepted (with the tip made from it), rejected or skipped."""
+def decide(db: Database, item_id: int, status: str, who: str, tip_id: str | None = None) -> Candidate:
+    """Record a decision on an existing candidate: accepted (with the tip made from it), rejected or skipped."""
     db.execute(
         "UPDATE review_queue SET status = ?, decided_by = ?, decided_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
         "tip_id = ? WHERE id = ?",
         [status, who, tip_id, item_id],
     )
+    return _candidates(db, "WHERE id = ?", [item_id])[0]  # the caller found it, in this transaction
+
+
+def state(item: Candidate) -> dict[str, Any]:
+    """What a decision changes on a candidate: the audit row's before and after."""
+    return {"status": item.status, "tip_id": item.tip_id, "decided_by": item.decided_by, "decided_at": item.decided_at}
+
+
+def reads_as(item: Candidate, recorded: dict[str, Any]) -> bool:
+    """Does the candidate still read as an audit row recorded it? (Older rows hold only the status and tip.)"""
+    current = state(item)
+    return all(current[key] == value for key, value in recorded.items() if key in current)
+
+
+def put_back(db: Database, item_id: int, recorded: dict[str, Any]) -> dict[str, Any]:
+    """Set a candidate's decision back to a recorded `state` (a revert) and return the state now.
+
+    What an older record lacks (who decided, when) was not recorded, and is left empty.
+    """
+    now = {key: recorded.get(key) for key in ("status", "tip_id", "decided_by", "decided_at")}
+    db.execute("UPDATE review_queue SET status = :status, tip_id = :tip_id, decided_by = :decided_by, "
+               "decided_at = :decided_at WHERE id = :id", now | {"id": item_id})
+    return now
+
+
+def discard(db: Database, source: str) -> int:
+    """Drop a removed transcript's candidates; returns how many."""
+    return db.execute("DELETE FROM review_queue WHERE source = ?", [source]).rowcount

@@ -101,12 +101,19 @@ class Tips(app_commands.Group):
     async def restore(self, interaction: discord.Interaction, tip_id: str) -> None:
         await tips_text(interaction, "restore", tip_id)
 
-    @app_commands.command(description="A tip's change history (moderators)")
-    @app_commands.describe(tip_id="The tip's id")
+    @app_commands.command(description="The latest changes, or one tip's, with their numbers (moderators)")
+    @app_commands.describe(tip_id="Only this tip's changes")
     @app_commands.rename(tip_id="id")
     @moderator_only
-    async def history(self, interaction: discord.Interaction, tip_id: str) -> None:
+    async def history(self, interaction: discord.Interaction, tip_id: str | None = None) -> None:
         await tips_text(interaction, "history", tip_id)
+
+    @app_commands.command(description="Undo a change: a tip's, a subscription's, a review decision, an added "
+                                      "transcript (moderators)")
+    @app_commands.describe(change="The change number, from /tips history")
+    @moderator_only
+    async def revert(self, interaction: discord.Interaction, change: app_commands.Range[int, 1]) -> None:
+        await tips_text(interaction, "revert", str(change))
 
     @edit.autocomplete("tip_id")
     @retire.autocomplete("tip_id")

@@ -78,7 +78,7 @@ async def test_moderator_retire_reaches_the_core(fake_discord, interact, bot):
 
 async def test_moderator_subcommands_carry_the_permission_hint(discord_client):
     tips = discord_client.tree.get_command("tips")
-    for name in ("retire", "restore", "history", "stats"):
+    for name in ("retire", "restore", "history", "revert", "stats"):
         command = tips.get_command(name)
         assert command.default_permissions is not None and command.default_permissions.manage_guild
         assert command.checks, f"/tips {name} has no moderator check"
@@ -89,6 +89,8 @@ async def test_moderator_subcommands_carry_the_permission_hint(discord_client):
 @pytest.mark.parametrize("sub, options, text", [
     ("restore", {"id": TIP}, f"restore {TIP}"),
     ("history", {"id": TIP}, f"history {TIP}"),
+    ("history", {}, "history"),  # every kind of change, numbered for /tips revert
+    ("revert", {"change": 999_999}, "revert 999999"),
     ("stats", {}, "stats"),
 ])
 async def test_each_moderator_subcommand_is_guarded_and_routed_to_the_core(fake_discord, interact, bot, sub, options,

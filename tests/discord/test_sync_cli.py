@@ -29,7 +29,8 @@ async def test_sync_registers_global_commands(fake_discord, tmp_path):
     assert set(commands) == {"ask", "hack", "tips"}
     assert [o["name"] for o in commands["ask"]["options"]] == ["question"]
     subs = {o["name"]: o for o in commands["tips"]["options"]}
-    assert {"topics", "topic", "help", "retire", "restore", "history", "stats"} <= set(subs)
+    assert {"topics", "topic", "help", "retire", "restore", "history", "revert", "stats"} <= set(subs)
+    assert [(o["name"], o["type"], o.get("min_value")) for o in subs["revert"]["options"]] == [("change", 4, 1)]
     assert subs["topic"]["options"][0]["autocomplete"] is True
     assert [o["name"] for o in subs["retire"]["options"]] == ["id"]
     # Members use /tips too, so Discord's permission default stays open; the check guards moderator subcommands.

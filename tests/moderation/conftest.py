@@ -117,6 +117,18 @@ def run(tmp_path):
     return Cli(tmp_path)
 
 
+META = {"title": "Advice from the office", "guest": "Dana Example", "host": "Alexey Grigorev",
+        "url": "https://www.youtube.com/watch?v=abc123"}
+
+
+@pytest.fixture
+def content_dir(tmp_path):
+    """A copy of content/, for commands that write into it (adding a transcript, reverting that)."""
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT, target)
+    return target
+
+
 def write_seed(path):
     """The bundled transcripts' own format: `m:ss text` lines."""
     lines = [f"{int(s) // 60}:{int(s) % 60:02d} {text}" for s, _, text in cues()]

@@ -212,12 +212,13 @@ def test_revert_of_a_retire_made_by_content_load(bot, mod):
     assert m.revert(bot, mod, change).ok and row(bot, TIP)["status"] == "active"
 
 
-def test_revert_unknown_or_non_tip_change(bot, mod):
+def test_revert_unknown_change_or_kind(bot, mod):
     assert not m.revert(bot, mod, 999_999).ok
     bot.db.execute("INSERT INTO audit (actor, platform, action, entity, entity_id) "
-                   "VALUES ('cli:x', 'cli', 'add-transcript', 'episode', 'x')")
+                   "VALUES ('cli:x', 'cli', 'frobnicate', 'widget', 'x')")
     change = m.history(bot)[0].id
-    assert "only tip changes" in m.revert(bot, mod, change).reply.text
+    refused = m.revert(bot, mod, change)
+    assert not refused.ok and "a widget change, which can't be reverted" in refused.reply.text
 
 
 def test_preview_shows_the_card_and_the_problems_without_saving(bot, mod, new_tip):

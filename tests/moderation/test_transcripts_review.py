@@ -11,21 +11,7 @@ from bot.corpus import review
 from bot.corpus.files import read_content
 from bot.corpus.loader import load_content
 
-from .conftest import write_seed, write_srt, write_vtt
-
-META = {"title": "Advice from the office", "guest": "Dana Example", "host": "Alexey Grigorev",
-        "url": "https://www.youtube.com/watch?v=abc123"}
-
-
-@pytest.fixture
-def content_dir(tmp_path):
-    import shutil
-
-    from ..conftest import CONTENT
-
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT, target)
-    return target
+from .conftest import META, write_seed, write_srt, write_vtt
 
 
 @pytest.mark.parametrize("writer, name, fmt", [(write_srt, "advice_talk.srt", "srt"),

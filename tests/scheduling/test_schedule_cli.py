@@ -73,7 +73,9 @@ def test_every_schedule_change_from_the_shell_is_audited(run, db_file, monkeypat
     assert (rows[1][2]["time"], rows[1][3]["time"], rows[1][3]["days"]) == ("09:00", "10:30", "daily")
     assert (rows[2][2]["paused"], rows[2][3]["paused"]) == (False, True)
     assert rows[4][2]["time"] == "10:30" and rows[4][3] is None
-    assert "subscription slack:C0123ABC" in run("content", "history").output
+    listed = run("content", "history").output
+    assert "cli:ops  subscribe slack:C0123ABC: every day at 10:30 (UTC)" in listed
+    assert "cli:ops  unsubscribe slack:C0123ABC: removed" in listed
 
 
 @pytest.mark.parametrize("args, message", [
