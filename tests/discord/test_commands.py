@@ -63,6 +63,19 @@ async def test_ask_empty_question_gets_how_to_ask(fake_discord, interact):
     assert "/ask how do I find a mentor?" in text_of(call.sent)
 
 
+async def test_markdown_and_links_in_the_question_stay_text_when_shared(fake_discord, interact):
+    question = "@everyone find a **mentor** _now_ ~~ok~~ `x` [click](https://e.vil/x) <https://e.vil/y> https://e.vil/z_w"
+    [answer] = await interact(fake_discord.command("ask", question=question))
+    expected = ("**Tips for: @\u200beveryone find a \\*\\*mentor\\*\\* \\_now\\_ \\~\\~ok\\~\\~ \\`x\\` "
+                "\\[click](https:\u200b//e.vil/x) <https:\u200b//e.vil/y> https:\u200b//e.vil/z\\_w**")
+    assert answer.sent["content"] == expected
+    [shared] = await interact(fake_discord.click(answer.message, "cb:share"))
+    assert not shared.sent.get("flags", 0) & EPHEMERAL  # posted in the channel, with the member's text still inert
+    assert shared.sent["content"].startswith(expected + "\n")
+    assert "://" not in shared.sent["content"]
+    assert_no_pings(shared)
+
+
 async def test_hostile_question_never_pings_and_markup_stays_text(fake_discord, interact):
     [call] = await interact(fake_discord.command("ask", question="@everyone how do I find a **mentor**? @here"))
     assert_no_pings(call)

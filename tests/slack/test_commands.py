@@ -112,6 +112,27 @@ async def test_mentions_in_the_question_never_reach_slack_unescaped(slack_http, 
         assert "<!" not in text and "<@" not in text
 
 
+async def test_formatting_and_links_in_the_question_stay_text_when_shared(slack_http, slack_bot):
+    # typed: a mention, *, _, ~ and ` formatting, a hand-written link, a URL Slack sent as a link, a bare URL
+    typed = ("&lt;!here&gt; find a *mentor*? _now_ ~pls~ `ok` &lt;http://evil.example|click&gt; "
+             "<https://evil.example/x> http://evil.example/y_z")
+    await slack_http.command("/ask", typed)
+    private = await slack_http.reply()
+    await slack_http.action("share", buttons(private)["share"])
+    shared = await slack_http.reply(2)
+    assert shared["response_type"] == "in_channel"
+    header = shared["blocks"][0]["text"]
+    assert header["type"] == "mrkdwn" and header["verbatim"] is True  # Slack links no bare URL in it
+    title = header["text"]
+    assert title == ("*Tips for: &lt;!here&gt; find a \u2217mentor\u2217? \u02cdnow\u02cd \u223cpls\u223c "
+                     "\u02cbok\u02cb &lt;http:\u200b//evil.example|click&gt; &lt;https:\u200b//evil.example/x&gt; "
+                     "http:\u200b//evil.example/y_z*")  # inside a URL, "_" between letters formats nothing
+    for text in (title, shared["text"]):  # the header, and the notification's fallback text
+        assert "<http" not in text and "://" not in text and "<!" not in text
+    assert slack_bot.ask("find a mentor?").cards[0].title in joined(shared)
+    assert all(block.get("text", {}).get("verbatim", True) for block in shared["blocks"] if "text" in block)
+
+
 async def test_mentions_in_content_are_escaped_too(slack_http, slack_bot):
     top = slack_bot.ask(MENTOR).cards[0]
     slack_bot.db.execute("UPDATE tips SET quote = quote || ' <!everyone> <@U0BOSS>', "
