@@ -133,6 +133,17 @@ def test_console_commands(console):
     assert output.rstrip().endswith("bye")
 
 
+def test_console_help_is_the_one_help_and_lists_moderator_commands(console, bot):
+    """The console's operator holds the database: a moderator by the one rule (`ModeratorRules`)."""
+    output = console("/help", "/tips help", "/tips")
+    helps = output.split("careerbot help\n")[1:]
+    assert len(helps) == 3
+    expected = bot.help(Console(bot).actor).text
+    assert all(h.startswith(expected) for h in helps)
+    assert "/tips topic <name>" in expected and "\nModerator commands:\n" in expected
+    assert "/tips retire <id>" in expected
+
+
 def test_console_more_says_when_everything_was_shown(console):
     """As Slack and Discord do (one rule, CareerBot.more): not "No tip on that yet" after tips were shown."""
     output = console("/ask what is STAR", *["/more"] * 6)

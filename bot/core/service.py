@@ -26,6 +26,12 @@ ASK_HELP = (
     "• /ask is it too late to switch to data science at 35?\n"
     "Other commands: /hack for today's career hack, /tips topics to browse."
 )
+# The `/tips` commands every member has besides the registered ones (`CareerBot.tips_command` routes them).
+MEMBER_TIPS = (
+    ("topics", "List the topics and how many tips each has."),
+    ("topic <name>", "Show the tips on one topic."),
+    ("help", "Show this help."),
+)
 
 
 @dataclass
@@ -161,13 +167,28 @@ class CareerBot:
     def topic_suggestions(self, limit: int = 6) -> list[str]:
         return [slug for slug, _, _ in self._topic_counts()[:limit]]
 
-    def help(self) -> Reply:
+    def help(self, actor: Actor | None = None) -> Reply:
+        """How to ask, the member's `/tips` commands, and the moderators' for a moderator (the one rule:
+        `is_moderator`). Every front end shows this one reply; without an actor, the member's."""
         load_subcommands()
-        lines = [ASK_HELP, "", "/tips subcommands:"]
-        lines += [
-            f"• /tips {s.usage}: {s.help}" + (" (moderators)" if s.moderator else "") for s in SUBCOMMANDS.values()
-        ]
+        lines = [ASK_HELP, "", "/tips commands:"]
+        lines += [f"• /tips {usage}: {text}" for usage, text in MEMBER_TIPS]
+        lines += [f"• /tips {s.usage}: {s.help}" for s in SUBCOMMANDS.values() if not s.moderator]
+        if actor is not None and self.is_moderator(actor):
+            lines += ["", "Moderator commands:"]
+            lines += [f"• /tips {s.usage}: {s.help}" for s in SUBCOMMANDS.values() if s.moderator]
         return Reply("help", "careerbot help", "\n".join(lines))
+
+    def needs_moderator(self, text: str) -> bool:
+        """Whether the answer to `/tips <text>` depends on the moderator rule: a moderator subcommand, or the
+        help (which lists the moderators' commands to moderators). Front ends that must ask their platform
+        for a member's moderator facts (Slack) ask only then."""
+        name = (text or "").strip().partition(" ")[0].lower()
+        if name in ("", "help"):
+            return True
+        load_subcommands()
+        sub = SUBCOMMANDS.get(name)
+        return sub is not None and sub.moderator
 
     def hack(self, channel: str, date: dt.date | None = None) -> Reply:
         from bot.core.hack import hack_for, local_today
@@ -201,7 +222,7 @@ class CareerBot:
         name, _, rest = (text or "").strip().partition(" ")
         name = name.lower()
         if name in ("", "help"):
-            return self.help()
+            return self.help(actor)
         if name == "topics":
             return self.topics()
         if name == "topic":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.discord.fakes import CHANNEL_ID, MEMBER_ID
+from tests.discord.fakes import CHANNEL_ID, MANAGE_GUILD, MEMBER_ID
 from tests.discord.helpers import EPHEMERAL, assert_no_pings, footers, text_of
 
 
@@ -149,6 +149,17 @@ async def test_tips_help_lists_commands(fake_discord, interact):
     [call] = await interact(fake_discord.command("tips", "help"))
     assert call.sent["content"] == "**careerbot help**"
     assert "/hack" in text_of(call.sent)
+
+
+async def test_tips_help_shows_moderator_commands_to_moderators_only(fake_discord, interact, bot):
+    [member] = await interact(fake_discord.command("tips", "help"))
+    moderator = fake_discord.member(permissions=MANAGE_GUILD)
+    [mod] = await interact(fake_discord.command("tips", "help", member=moderator))
+    for call in (member, mod):
+        assert "/tips topic <name>" in text_of(call.sent) and "/tips schedule" in text_of(call.sent)
+    for commands in ("Moderator commands", "/tips retire", "/tips add", "/tips subscribe", "/tips stats"):
+        assert commands not in text_of(member.sent), commands
+        assert commands in text_of(mod.sent), commands
 
 
 async def test_rate_limited_callback_is_retried_after_retry_after(fake_discord, interact):

@@ -180,6 +180,26 @@ async def test_tips_topics_topic_help_and_unknown(slack_http, slack_bot):
     assert "/tips q&amp;a" in joined(by_url["t6"]) and "&amp;amp;" not in joined(by_url["t6"])  # read as typed
 
 
+async def test_help_shows_members_their_commands_and_moderators_theirs_too(slack_http):
+    slack_http.fake.users["UMEMBER"] = {"id": "UMEMBER", "is_admin": False}
+    slack_http.fake.users["UADMIN"] = {"id": "UADMIN", "is_admin": True}
+    await slack_http.command("/tips", "help", response="h1")
+    await slack_http.command("/tips", "", response="h2", user="UMEMBER")  # bare /tips is the help too
+    await slack_http.command("/tips", "help", response="h3", user="UMOD")  # listed in SLACK_MODERATORS
+    await slack_http.command("/tips", "help", response="h4", user="UADMIN")  # a workspace admin
+    await slack_http.command("/ask", "", response="h5")
+    await slack_http.fake.wait_for("response", 5)
+    by_url = {c.path.rsplit("/", 1)[1]: joined(c.args) for c in slack_http.fake.calls_to("response")}
+    for member in ("h1", "h2"):
+        assert "/tips topic &lt;name&gt;" in by_url[member] and "/tips schedule" in by_url[member]
+        for moderators in ("Moderator commands", "/tips retire", "/tips add", "/tips subscribe", "/tips stats"):
+            assert moderators not in by_url[member], moderators
+    for moderator in ("h3", "h4"):
+        assert "/tips topic &lt;name&gt;" in by_url[moderator]
+        assert "Moderator commands" in by_url[moderator] and "/tips retire" in by_url[moderator]
+    assert "How to ask" in by_url["h5"] and "/tips retire" not in by_url["h5"]
+
+
 async def test_moderator_subcommand_is_refused_for_members(slack_http, slack_bot, probe_subcommand):
     slack_http.fake.users["UMEMBER"] = {"id": "UMEMBER", "is_admin": False}
     await slack_http.command("/tips", "probe")
