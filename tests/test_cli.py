@@ -65,6 +65,18 @@ def test_ask_batch_answers_every_line_in_order(tmp_path):
     assert all(line["answered"] == bool(line["results"]) for line in lines)
 
 
+def test_ask_json_echoes_a_very_long_question_unchanged(tmp_path):
+    """The contract's `query` is the question as asked, however long (only its first 500 characters are
+    searched): tools match answers to their questions by it, as `--batch` does line by line."""
+    question = ("how do I find a mentor when I am shy and new to the field " * 200)[:10_000]
+    result = careerbot(tmp_path, "ask", "--json", question)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert list(data) == ["query", "answered", "results"]
+    assert data["query"] == question and len(data["query"]) == 10_000
+    assert data["answered"] == bool(data["results"])
+
+
 def test_readable_answer_and_abstention(tmp_path):
     result = careerbot(tmp_path, "ask", "how do I find a mentor")
     assert "“" in result.stdout and "—" in result.stdout and "Anastasia" in result.stdout
