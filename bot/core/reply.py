@@ -123,5 +123,5 @@ class Reply:
             lines.append(f"   — {card.citation}{link}")
         if self.suggestions:
             lines.append("")
-            lines.append("Try a topic: " + ", ".join(self.suggestions))
+            lines.append("Topics: " + ", ".join(self.suggestions))
         return "\n".join(lines)

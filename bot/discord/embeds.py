@@ -74,7 +74,7 @@ def header_embed(reply: Reply) -> discord.Embed | None:
         parts.append(escape(reply.text, DESCRIPTION_LIMIT - 600))
     if reply.suggestions:
         names = " · ".join(escape(s, 60) for s in reply.suggestions[:12])
-        parts.append(f"Try a topic: {names}\n(/tips topic name:<topic>)")
+        parts.append(f"Topics: {names}\n(/tips topic name:<topic>)")
     if not parts:
         return None
     return discord.Embed(description="\n\n".join(parts)[:DESCRIPTION_LIMIT], colour=COLOUR)

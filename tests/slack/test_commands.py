@@ -53,6 +53,10 @@ async def test_ask_links_the_moment_when_the_episode_has_a_url(slack_http, slack
     assert f"<https://www.youtube.com/watch?v=abc123&amp;t={int(card.start)}s|{card.stamp}>" in text
 
 
+def labels(bot: CareerBot) -> dict[str, str]:
+    return {slug: label for slug, label, _ in bot.topics().data["topics"]}
+
+
 async def test_ask_without_a_match_is_friendly_and_suggests_topics(slack_http, slack_bot):
     await slack_http.command("/ask", "quantum chromodynamics of pizza toppings")
     message = await slack_http.reply()
@@ -61,8 +65,21 @@ async def test_ask_without_a_match_is_friendly_and_suggests_topics(slack_http, s
     assert list(topics.values()) == slack_bot.topic_suggestions()[:5]
     await slack_http.action("topic_0", topics["topic_0"])
     browse = await slack_http.reply(2)
-    assert f"Tips on {topics['topic_0']}" in joined(browse)
+    assert f"Tips on {labels(slack_bot)[topics['topic_0']]}" in joined(browse)
     assert browse["replace_original"] is False
+
+
+async def test_no_answer_says_so_once_and_suggests_the_topics_the_question_names_first(slack_http, slack_bot):
+    await slack_http.command("/ask", "how long should I boil pasta during parental leave?")
+    message = await slack_http.reply()
+    assert "No tip on that yet" in joined(message)
+    [advice] = [t for t in message_texts(message)[1:] if "answers that" in t]  # the blocks, not the fallback
+    assert advice == ("I couldn't find anything in our episodes that answers that, and I'd rather not guess. "
+                      "Try asking it another way, or pick a topic below.")  # one "Try", the topics follow
+    topics = [v for k, v in buttons(message).items() if k.startswith("topic_")]
+    general = slack_bot.topic_suggestions()
+    assert "parenting" not in general[:5]  # so the question put it first
+    assert topics == ["parenting", *[t for t in general if t != "parenting"]][:5]
 
 
 async def test_a_mistyped_question_is_answered_as_meant_and_says_so(slack_http):
@@ -206,6 +223,25 @@ async def test_moderator_subcommand_is_refused_for_members(slack_http, slack_bot
     message = await slack_http.reply()
     assert "Moderators only" in joined(message) and "moderator ok" not in joined(message)
     assert [c.args["user"] for c in slack_http.fake.calls_to("users.info")] == ["UMEMBER"]
+
+
+async def test_topic_is_headed_by_its_label_and_a_near_miss_gets_the_nearest_topics(slack_http, slack_bot):
+    await slack_http.command("/tips", "topic mentors", response="n1")
+    for n, typed in enumerate(("behavioral-interviews", "mentor", "interview"), start=2):
+        await slack_http.command("/tips", f"topic {typed}", response=f"n{n}")
+    await slack_http.fake.wait_for("response", 4)
+    by_url = {c.path.rsplit("/", 1)[1]: c.args for c in slack_http.fake.calls_to("response")}
+    assert by_url["n1"]["blocks"][0]["text"]["text"] == "*Tips on Mentors and mentoring*"
+    assert "Tips on mentors" not in joined(by_url["n1"])
+    expected = {"n2": ["behavioural-interviews"], "n3": ["mentors"], "n4": ["interviews", "behavioural-interviews"]}
+    for name, near in expected.items():
+        text = joined(by_url[name])
+        assert "Unknown topic" in text and f"Did you mean {' or '.join(near)}?" in text
+        topics = [v for k, v in buttons(by_url[name]).items() if k.startswith("topic_")]
+        assert topics[: len(near)] == near  # the nearest first, one click away
+    await slack_http.action("topic_0", "behavioural-interviews", response="n5")
+    browse = await slack_http.reply(5)
+    assert "Tips on Behavioural interviews and STAR" in joined(browse)
 
 
 async def test_moderator_facts_listed_admin_and_cached(slack_http, probe_subcommand):
