@@ -49,7 +49,7 @@ class Console:
                 reply = self.bot.more(self.last.data["query"], shown, self.actor)
                 reply.data["shown"] = shown + [c.id for c in reply.cards]
         elif command in ("/help", "/?"):
-            reply = self.bot.help()
+            reply = self.bot.help(self.actor)
         elif command.startswith("/"):
             reply = Reply("error", text=f"Unknown command {command[:30]}. Try /help.")
         else:

@@ -65,11 +65,23 @@ def test_ask_batch_answers_every_line_in_order(tmp_path):
     assert all(line["answered"] == bool(line["results"]) for line in lines)
 
 
+def test_ask_json_echoes_a_very_long_question_unchanged(tmp_path):
+    """The contract's `query` is the question as asked, however long (only its first 500 characters are
+    searched): tools match answers to their questions by it, as `--batch` does line by line."""
+    question = ("how do I find a mentor when I am shy and new to the field " * 200)[:10_000]
+    result = careerbot(tmp_path, "ask", "--json", question)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert list(data) == ["query", "answered", "results"]
+    assert data["query"] == question and len(data["query"]) == 10_000
+    assert data["answered"] == bool(data["results"])
+
+
 def test_readable_answer_and_abstention(tmp_path):
     result = careerbot(tmp_path, "ask", "how do I find a mentor")
     assert "“" in result.stdout and "—" in result.stdout and "Anastasia" in result.stdout
     result = careerbot(tmp_path, "ask", "weather in Hamburg")
-    assert "No tip on that yet" in result.stdout and "Try a topic:" in result.stdout
+    assert "No tip on that yet" in result.stdout and "\nTopics: " in result.stdout
     result = careerbot(tmp_path, "ask", "how do I find a mentr")
     assert "(I read “mentr” as “mentor”.)" in result.stdout and "Anastasia" in result.stdout
     result = careerbot(tmp_path, "ask", "@everyone <@U0BOSS>")  # only mentions: nothing was asked
@@ -128,9 +140,30 @@ def test_console_commands(console):
     output = console("/ask how do I find a mentor", "/more", "/hack", "/topics", "/tips topic mentors",
                      "/tips help", "", "/nonsense", "is impostor syndrome normal?", "/quit", "/ask never reached")
     assert output.count("Tips for:") == 3  # /ask, /more and the bare question
-    assert "Career hack for" in output and "Topics" in output and "Tips on mentors" in output
+    assert "Career hack for" in output and "Topics" in output and "Tips on Mentors and mentoring" in output
     assert "Unknown command /nonsense" in output and "never reached" not in output
     assert output.rstrip().endswith("bye")
+
+
+def test_console_help_is_the_one_help_and_lists_moderator_commands(console, bot):
+    """The console's operator holds the database: a moderator by the one rule (`ModeratorRules`)."""
+    output = console("/help", "/tips help", "/tips")
+    helps = output.split("careerbot help\n")[1:]
+    assert len(helps) == 3
+    expected = bot.help(Console(bot).actor).text
+    assert all(h.startswith(expected) for h in helps)
+    assert "/tips topic <name>" in expected and "\nModerator commands:\n" in expected
+    assert "/tips retire <id>" in expected
+
+
+def test_console_topics_no_answer_and_near_misses(console):
+    output = console("/tips topic mentors", "/tips topic mentor", "/topic behavioral-interviews",
+                     "how long should I boil pasta during parental leave?")
+    assert "Tips on Mentors and mentoring\n" in output
+    assert "There is no topic called “mentor”. Did you mean mentors?\n\nTopics: mentors, " in output
+    assert "Did you mean behavioural-interviews?\n\nTopics: behavioural-interviews, " in output
+    assert ("No tip on that yet\nI couldn't find anything in our episodes that answers that, and I'd rather "
+            "not guess. Try asking it another way, or pick a topic below.\n\nTopics: parenting, ") in output
 
 
 def test_console_more_says_when_everything_was_shown(console):

@@ -5,6 +5,7 @@ Renderers escape every text field for their platform; nothing here is trusted ma
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -19,6 +20,15 @@ def shorten(text: object, limit: int) -> str:
     """`text` on one line (whitespace collapsed), cut to at most `limit` characters with "…"."""
     text = " ".join(str(text or "").split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+SCHEME = re.compile(r"(?i)(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:)(//)")  # http://, https://, steam://, …
+
+
+def unlinked(text: str) -> str:
+    """`text` with a zero-width space after each URL scheme's colon (`http:\u200b//…`), so that no chat
+    client links a URL a member typed; the renderers apply it where member text is shown."""
+    return SCHEME.sub("\\1\u200b\\2", text)
 
 
 def moment_url(url: str | None, seconds: float) -> str | None:
@@ -113,5 +123,5 @@ class Reply:
             lines.append(f"   — {card.citation}{link}")
         if self.suggestions:
             lines.append("")
-            lines.append("Try a topic: " + ", ".join(self.suggestions))
+            lines.append("Topics: " + ", ".join(self.suggestions))
         return "\n".join(lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from bot.core.actors import Actor, ModeratorRules
 from bot.core.reply import Button, Reply, shorten
 from bot.core.search import Answer, Searcher
+from bot.core.vocabulary import STOPWORDS, without_markup
 
 if TYPE_CHECKING:
     from bot.core.semantic import Encoder
@@ -27,6 +28,13 @@ ASK_HELP = (
     "• /ask is it too late to switch to data science at 35?\n"
     "Other commands: /hack for today's career hack, /tips topics to browse."
 )
+# The `/tips` commands every member has besides the registered ones (`CareerBot.tips_command` routes them).
+MEMBER_TIPS = (
+    ("topics", "List the topics and how many tips each has."),
+    ("topic <name>", "Show the tips on one topic."),
+    ("help", "Show this help."),
+)
+NEAR = 0.75  # how alike (difflib's ratio) a typed topic name and a known one must be to suggest it
 
 
 @dataclass
@@ -99,13 +107,14 @@ class CareerBot:
         if not answer.units:  # "", "@everyone", "hi", "what should I do?": no word of it to search for
             return Reply("help", "How to ask", ASK_HELP)
         if not answer.results:
+            topics = self.topic_suggestions(answer.query)
             return Reply(
                 "no_answer",
                 "No tip on that yet",
-                "I couldn't find anything in our episodes that really answers that, so I won't guess. "
-                "Try rephrasing, or browse a topic:",
+                "I couldn't find anything in our episodes that answers that, and I'd rather not guess. "
+                + ("Try asking it another way, or pick a topic below." if topics else "Try asking it another way."),
                 note=answer.note,
-                suggestions=self.topic_suggestions(),
+                suggestions=topics,
                 data={"query": answer.query},
             )
         buttons = [Button("share", "Share to channel", style="primary"), Button("more", "Show more")]
@@ -119,8 +128,10 @@ class CareerBot:
         """The next tips for a question already answered, or "No more tips" when they are all shown."""
         reply = self.ask(query, actor, k=3, exclude=tuple(shown))
         if reply.kind != "answer":
-            return Reply("info", "No more tips", "That's everything I have on that question. "
-                         "Try asking from another angle, or browse a topic:", suggestions=self.topic_suggestions())
+            topics = self.topic_suggestions(query)
+            return Reply("info", "No more tips", "That's everything I have on that question. Try asking it from "
+                         + ("another angle, or pick a topic below." if topics else "another angle."),
+                         suggestions=topics)
         return reply
 
     def _topic_counts(self) -> list[tuple[str, str, int]]:
@@ -142,34 +153,91 @@ class CareerBot:
         return slug if self.db.execute("SELECT 1 FROM topics WHERE slug = ?", [slug]).fetchone() else None
 
     def topic(self, name: str, limit: int = 5) -> Reply:
-        """A topic's first `limit` tips; when it has more, how many, and how to find the one you need."""
+        """A topic's first `limit` tips under its label; when it has more, how many, and how to find the one
+        you need. A name that is no topic gets the nearest ones (`mentor`: mentors)."""
         slug = self._topic_slug(name)
         if slug is None:
-            return Reply("no_answer", "Unknown topic", f"There is no topic called “{shorten(name, 60)}”.",
-                         suggestions=self.topic_suggestions())
+            near = self.near_topics(name)
+            text = f"There is no topic called “{shorten(name, 60)}”."
+            if near:
+                text += f" Did you mean {' or '.join(near)}?"
+            return Reply("no_answer", "Unknown topic", text, suggestions=self.topic_suggestions(first=near))
+        label, total = next(((label, n) for s, label, n in self._topic_counts() if s == slug), (slug, 0))
         cards = self.searcher.browse(slug, limit=limit)
         if not cards:
-            return Reply("no_answer", "No tips yet", f"No tips on {slug} yet.", suggestions=self.topic_suggestions())
-        total = next((n for s, _, n in self._topic_counts() if s == slug), len(cards))
-        more = (f"The first {len(cards)} of {total} tips on {slug}. Ask about what you need, e.g. "
+            return Reply("no_answer", "No tips yet", f"No tips on {label} yet.",
+                         suggestions=self.topic_suggestions())
+        total = max(total, len(cards))
+        more = (f"The first {len(cards)} of {total} tips on {label}. Ask about what you need, e.g. "
                 f"“/ask how do I …”, to get the ones that answer it.") if total > len(cards) else None
-        return Reply("answer", f"Tips on {slug}", text=more, cards=cards,
+        return Reply("answer", f"Tips on {label}", text=more, cards=cards,
                      buttons=[Button("share", "Share to channel", style="primary")], data={"topic": slug})
 
     def topic_names(self, prefix: str = "") -> list[str]:
         prefix = prefix.strip().lower()
         return [s for (s,) in self.db.execute("SELECT slug FROM topics ORDER BY slug") if prefix in s][:25]
 
-    def topic_suggestions(self, limit: int = 6) -> list[str]:
-        return [slug for slug, _, _ in self._topic_counts()[:limit]]
+    def topic_suggestions(self, question: str = "", *, first: Sequence[str] = (), limit: int = 6) -> list[str]:
+        """Topics to browse, each with tips: `first`, then those the question's words name (in its order),
+        then the topics with the most tips."""
+        with_tips = [slug for slug, _, n in self._topic_counts() if n]
+        named = self.named_topics(question) if question else []
+        return [slug for slug in dict.fromkeys([*first, *named, *with_tips]) if slug in with_tips][:limit]
 
-    def help(self) -> Reply:
+    def named_topics(self, text: str) -> list[str]:
+        """The topics whose terms, label or slug the text uses ("a career change at 40": career-change, age)."""
+        units = self.searcher.vocabulary().units(without_markup(text))
+        return list(dict.fromkeys(topic for unit in units for topic in unit.topics))
+
+    def near_topics(self, name: str, limit: int = 3) -> list[str]:
+        """The topics (with tips) nearest a name that is none: a near spelling of a slug, a label or one of
+        their words (`behavioral-interviews`, `mentor`, `interview`), or a term of the topic (`networking`).
+
+        Best first; equally near ones in the order of `_topic_counts` (most tips first).
+        """
+        import difflib
+
+        typed = " ".join(name.strip().lower().replace("-", " ").split())
+        if not typed:
+            return []
+        named = set(self.named_topics(typed))
+        scored: list[tuple[float, int, str]] = []
+        for order, (slug, label, n) in enumerate(self._topic_counts()):
+            if not n:
+                continue
+            spelled = slug.replace("-", " ")
+            names = {spelled, label.lower(), *(w for w in f"{spelled} {label.lower()}".split()
+                                               if len(w) > 1 and w not in STOPWORDS)}
+            score = max(difflib.SequenceMatcher(None, typed, known).ratio() if len(known) > 3 else float(typed == known)
+                        for known in names)  # a short word ("age") is near only when typed as it is
+            if slug in named:
+                score = max(score, NEAR)
+            if score >= NEAR:
+                scored.append((-score, order, slug))
+        return [slug for _, _, slug in sorted(scored)[:limit]]
+
+    def help(self, actor: Actor | None = None) -> Reply:
+        """How to ask, the member's `/tips` commands, and the moderators' for a moderator (the one rule:
+        `is_moderator`). Every front end shows this one reply; without an actor, the member's."""
         load_subcommands()
-        lines = [ASK_HELP, "", "/tips subcommands:"]
-        lines += [
-            f"• /tips {s.usage}: {s.help}" + (" (moderators)" if s.moderator else "") for s in SUBCOMMANDS.values()
-        ]
+        lines = [ASK_HELP, "", "/tips commands:"]
+        lines += [f"• /tips {usage}: {text}" for usage, text in MEMBER_TIPS]
+        lines += [f"• /tips {s.usage}: {s.help}" for s in SUBCOMMANDS.values() if not s.moderator]
+        if actor is not None and self.is_moderator(actor):
+            lines += ["", "Moderator commands:"]
+            lines += [f"• /tips {s.usage}: {s.help}" for s in SUBCOMMANDS.values() if s.moderator]
         return Reply("help", "careerbot help", "\n".join(lines))
+
+    def needs_moderator(self, text: str) -> bool:
+        """Whether the answer to `/tips <text>` depends on the moderator rule: a moderator subcommand, or the
+        help (which lists the moderators' commands to moderators). Front ends that must ask their platform
+        for a member's moderator facts (Slack) ask only then."""
+        name = (text or "").strip().partition(" ")[0].lower()
+        if name in ("", "help"):
+            return True
+        load_subcommands()
+        sub = SUBCOMMANDS.get(name)
+        return sub is not None and sub.moderator
 
     def hack(self, channel: str, date: dt.date | None = None) -> Reply:
         from bot.core.hack import hack_for, local_today
@@ -203,7 +271,7 @@ class CareerBot:
         name, _, rest = (text or "").strip().partition(" ")
         name = name.lower()
         if name in ("", "help"):
-            return self.help()
+            return self.help(actor)
         if name == "topics":
             return self.topics()
         if name == "topic":

@@ -72,7 +72,7 @@ class Tips(app_commands.Group):
 
     @app_commands.command(name="help", description="What careerbot can do")
     async def help_(self, interaction: discord.Interaction) -> None:
-        await answer(interaction, lambda bot, actor: bot.help())
+        await answer(interaction, lambda bot, actor: bot.help(actor))
 
     # -- moderators ------------------------------------------------------------------------
     @app_commands.command(description="Add a tip: opens the form, previews, then saves (moderators)")

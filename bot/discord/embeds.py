@@ -1,7 +1,8 @@
 """A `Reply` as Discord message parts: bold title as content, then embeds. Pure: no client, no I/O.
 
 Every piece of text that came from a member or from content passes through `escape` (the one
-place that happens), so `@everyone`, role/user mentions and stray markdown render as text.
+place that happens), so `@everyone`, role/user mentions, stray markdown, masked links
+(`[click](https://…)`) and bare or bracketed URLs render as text.
 Discord's limits: title 256, description 4096, footer 2048, 10 embeds, 6000 characters in all.
 """
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
-from bot.core.reply import Card, Reply
+from bot.core.reply import Card, Reply, unlinked
 
 COLOUR = discord.Colour(0x2B7A78)
 CONTENT_LIMIT = 2000
@@ -26,9 +27,14 @@ _LINE_START = re.compile(r"(?m)^(\s*)([#>\-+]|\d+\.)")
 
 
 def escape(text: str, limit: int) -> str:
-    """Member or content text made inert for Discord: no pings, no markup, at most `limit` characters."""
-    out = escape_markdown(escape_mentions(text or ""))
+    """Member or content text made inert for Discord: no pings, no markup, no links, at most `limit` characters.
+
+    Markdown is escaped inside URLs too, and a zero-width space after a scheme's colon (as discord.py's
+    `escape_mentions` puts one after `@`) keeps Discord from linking `https://…` or `<https://…>`.
+    """
+    out = escape_markdown(escape_mentions(text or ""), ignore_links=False)
     out = _LINE_START.sub(r"\1\\\2", out)  # headings, quotes and lists only start a line
+    out = unlinked(out)
     if len(out) > limit:
         out = out[: limit - 1].rstrip("\\") + "…"
     return out
@@ -68,7 +74,7 @@ def header_embed(reply: Reply) -> discord.Embed | None:
         parts.append(escape(reply.text, DESCRIPTION_LIMIT - 600))
     if reply.suggestions:
         names = " · ".join(escape(s, 60) for s in reply.suggestions[:12])
-        parts.append(f"Try a topic: {names}\n(/tips topic name:<topic>)")
+        parts.append(f"Topics: {names}\n(/tips topic name:<topic>)")
     if not parts:
         return None
     return discord.Embed(description="\n\n".join(parts)[:DESCRIPTION_LIMIT], colour=COLOUR)

@@ -33,7 +33,7 @@ from bot.core import forms
 from bot.core.actors import Actor
 from bot.core.moderation import Result, episode_choices
 from bot.core.reply import Reply
-from bot.core.service import SUBCOMMANDS, CareerBot, load_subcommands
+from bot.core.service import CareerBot
 from bot.observability import observe
 from bot.settings import Settings
 from bot.slack.blocks import Message, decode_value, error_message, render, unescape
@@ -221,15 +221,14 @@ class Listeners:
 
     async def run_tips(self, what: str, actor: Actor, text: str, response_url: str | None,
                        trigger_id: str | None = None, **extra: Any) -> None:
-        """`/tips <text>`: moderator subcommands first gather the facts the moderator rule needs.
+        """`/tips <text>`: what depends on the moderator rule (moderator subcommands, the help) first
+        gathers the facts it needs.
 
         When the core answers `/tips add` or `/tips edit <id>` with a form, the modal opens instead.
         """
-        load_subcommands()  # registered lazily; needed here to know which ones are moderators'
-        sub = SUBCOMMANDS.get(text.strip().partition(" ")[0].lower())
 
         async def work() -> Reply | None:
-            who = await self.moderator_facts(actor) if sub is not None and sub.moderator else actor
+            who = await self.moderator_facts(actor) if self.bot.needs_moderator(text) else actor
             reply = await self.blocking(lambda: self.bot.tips_command(who, text))
             form = forms.form_from_reply(reply) if trigger_id else None
             if form is not None and await self.open_form(form, str(trigger_id), actor.channel_id) is None:

@@ -2,7 +2,10 @@
 
 Every piece of text that came from a member or from content goes through `escape` (the one
 place for that rule), so `<!channel>`, `<!here>` or `<@U…>` in it is shown, never parsed.
-Link syntax `<url|label>` is only used for URLs we build (`moment_url`).
+Link syntax `<url|label>` is only used for URLs we build (`moment_url`), and every mrkdwn text
+is `verbatim`: Slack turns no bare URL, channel name or @here in it into a link or a mention.
+A reply's title, which echoes what a member typed ("Tips for: …") and is posted to the channel
+when shared, also goes through `plain`: no formatting, no link, whatever was typed.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from bot.core.reply import Button, Card, Reply
+from bot.core.reply import Button, Card, Reply, unlinked
 
 SECTION_LIMIT = 3000  # characters of mrkdwn in one section / context element
 MAX_BLOCKS = 50  # blocks in one message
@@ -23,6 +26,10 @@ MAX_SUGGESTIONS = 5
 ACTIONS = frozenset({"share", "more", "feedback_up", "feedback_down", "ask_followup",
                      "review_accept", "review_reject", "review_skip"})
 USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")  # a Slack user id: the only mention we ever write
+# mrkdwn has no escape for its markers, so `plain` swaps them for lookalikes: `*` ∗, `_` ˍ, `~` ∼, backtick ˋ.
+# A marker between two letters or digits formats nothing (`snake_case`, a tip id) and stays; a backtick never does.
+MARKER = re.compile(r"`|(?<![^\W_])[*_~]|[*_~](?![^\W_])")
+LOOKALIKE = {"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"}
 
 Block = dict[str, Any]
 Message = dict[str, Any]
@@ -36,6 +43,12 @@ def escape(text: str) -> str:
 def unescape(text: str) -> str:
     """What a member typed: Slack sends slash-command text with its three control characters escaped."""
     return (text or "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def plain(raw: str) -> str:
+    """Typed text shown as typed and nothing more: mrkdwn markers swapped for lookalikes and a zero-width
+    space after each URL scheme's colon (no client links `http://…`); `clip` it as any text (no `<url|label>`)."""
+    return unlinked(MARKER.sub(lambda m: LOOKALIKE[m.group()], raw or ""))
 
 
 def clip(raw: str, limit: int) -> str:
@@ -62,8 +75,9 @@ def link(url: str | None, label: str) -> str:
     return f"<{escape(safe)}|{escape(label)}>"
 
 
-def mrkdwn(text: str) -> dict[str, str]:
-    return {"type": "mrkdwn", "text": text}
+def mrkdwn(text: str) -> dict[str, Any]:
+    """A mrkdwn text object; `verbatim`: only the links and mentions we write as `<…>` are parsed."""
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
 
 
 def section(text: str) -> Block:
@@ -175,7 +189,7 @@ def render(reply: Reply, *, public: bool = False, shared_by: str | None = None) 
     public = public or shared_by is not None
     blocks: list[Block] = []
     if reply.title:
-        blocks.append(section(f"*{clip(reply.title, 300)}*"))
+        blocks.append(section(f"*{clip(plain(reply.title), 300)}*"))
     if reply.text:
         blocks += text_sections(reply.text)
     if reply.note:
@@ -214,7 +228,7 @@ def fallback(reply: Reply) -> str:
     """Plain notification text (also escaped: Slack parses it like mrkdwn)."""
     first = reply.cards[0].title if reply.cards else reply.text
     text = f"{reply.title}: {first}" if reply.title and first else (reply.title or first or "careerbot")
-    return clip(" ".join(text.split()), FALLBACK_LIMIT)
+    return clip(plain(" ".join(text.split())), FALLBACK_LIMIT)
 
 
 def error_message(text: str = "Sorry, something went wrong on my side and I couldn't answer that. "

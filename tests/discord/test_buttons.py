@@ -44,7 +44,7 @@ async def test_show_more_runs_out_politely(fake_discord, interact, discord_clien
     discord_client.answers.remember(ask["id"], "how do I find a mentor?", everything)
     [reply] = await interact(fake_discord.click(answer.message, f"cb:more:{ask['id']}"))
     assert reply.sent["content"] == "**No more tips**"
-    assert "Try a topic:" in text_of(reply.sent)
+    assert "Topics: mentors · " in text_of(reply.sent)  # the question's topic first
 
 
 async def test_feedback_buttons_record_votes(fake_discord, interact, bot):

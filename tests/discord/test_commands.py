@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.discord.fakes import CHANNEL_ID, MEMBER_ID
+from tests.discord.fakes import CHANNEL_ID, MANAGE_GUILD, MEMBER_ID
 from tests.discord.helpers import EPHEMERAL, assert_no_pings, footers, text_of
 
 
@@ -45,10 +45,19 @@ async def test_ask_without_a_match_suggests_topics(fake_discord, interact, bot):
     assert sent["flags"] & EPHEMERAL
     assert sent["content"] == "**No tip on that yet**"
     text = text_of(sent)
-    assert "Try a topic:" in text
-    for slug in bot.topic_suggestions():
-        assert slug in text
+    assert "Topics: " + " · ".join(bot.topic_suggestions()) in text
+    assert text.count("Try") == 1  # "Try asking it another way, or pick a topic below.", said once
     assert call.custom_ids == []
+
+
+async def test_no_answer_suggests_the_topics_the_question_names_first(fake_discord, interact, bot):
+    question = "which sourdough starter suits a kaggle grandmaster's parenting schedule"
+    [call] = await interact(fake_discord.command("ask", question=question))
+    assert call.sent["content"] == "**No tip on that yet**"
+    general = bot.topic_suggestions()
+    assert "kaggle" not in general and "parenting" not in general
+    suggested = ["kaggle", "parenting", *general][:6]
+    assert "Topics: " + " · ".join(suggested) + "\n(/tips topic name:<topic>)" in text_of(call.sent)
 
 
 async def test_a_mistyped_question_is_answered_as_meant_and_says_so(fake_discord, interact):
@@ -61,6 +70,19 @@ async def test_ask_empty_question_gets_how_to_ask(fake_discord, interact):
     [call] = await interact(fake_discord.command("ask", question="   "))
     assert call.sent["content"] == "**How to ask**"
     assert "/ask how do I find a mentor?" in text_of(call.sent)
+
+
+async def test_markdown_and_links_in_the_question_stay_text_when_shared(fake_discord, interact):
+    question = "@everyone find a **mentor** _now_ ~~ok~~ `x` [click](https://e.vil/x) <https://e.vil/y> https://e.vil/z_w"
+    [answer] = await interact(fake_discord.command("ask", question=question))
+    expected = ("**Tips for: @\u200beveryone find a \\*\\*mentor\\*\\* \\_now\\_ \\~\\~ok\\~\\~ \\`x\\` "
+                "\\[click](https:\u200b//e.vil/x) <https:\u200b//e.vil/y> https:\u200b//e.vil/z\\_w**")
+    assert answer.sent["content"] == expected
+    [shared] = await interact(fake_discord.click(answer.message, "cb:share"))
+    assert not shared.sent.get("flags", 0) & EPHEMERAL  # posted in the channel, with the member's text still inert
+    assert shared.sent["content"].startswith(expected + "\n")
+    assert "://" not in shared.sent["content"]
+    assert_no_pings(shared)
 
 
 async def test_hostile_question_never_pings_and_markup_stays_text(fake_discord, interact):
@@ -105,19 +127,29 @@ async def test_tips_topics_lists_topics(fake_discord, interact, bot):
 
 async def test_tips_topic_shows_that_topics_tips(fake_discord, interact, bot):
     [call] = await interact(fake_discord.command("tips", "topic", name="mentors"))
-    assert call.sent["content"] == "**Tips on mentors**"
+    assert call.sent["content"] == "**Tips on Mentors and mentoring**"  # the topic's label, not its slug
     assert footers(call.sent) == [c.id for c in bot.topic("mentors").cards]
     assert call.custom_ids == ["cb:share"]
 
 
-async def test_tips_topic_unknown_name_is_answered(fake_discord, interact):
+async def test_tips_topic_unknown_name_is_answered(fake_discord, interact, bot):
     name = "<@&110000000000000077> @everyone <@110000000000000005>"
     [call] = await interact(fake_discord.command("tips", "topic", name=name))
     assert call.sent["content"] == "**Unknown topic**"
     assert_no_pings(call)
     text = text_of(call.sent)
     assert "“<@\u200b&110000000000000077> @\u200beveryone <@\u200b110000000000000005>”" in text
-    assert "Try a topic:" in text
+    assert "Did you mean" not in text and "Topics: " + " · ".join(bot.topic_suggestions()) in text
+
+
+async def test_tips_topic_near_miss_suggests_the_nearest_topics(fake_discord, interact, bot):
+    for typed, near in (("behavioral-interviews", ["behavioural-interviews"]), ("mentor", ["mentors"]),
+                        ("interview", ["interviews", "behavioural-interviews"])):
+        [call] = await interact(fake_discord.command("tips", "topic", name=typed))
+        assert call.sent["content"] == "**Unknown topic**"
+        text = text_of(call.sent)
+        assert f"There is no topic called “{typed}”. Did you mean {' or '.join(near)}?" in text
+        assert "Topics: " + " · ".join(near) + " · " in text  # the nearest first, then the most-tipped
 
 
 async def test_tips_topic_autocomplete_offers_matching_topics(fake_discord, interact, bot):
@@ -136,6 +168,17 @@ async def test_tips_help_lists_commands(fake_discord, interact):
     [call] = await interact(fake_discord.command("tips", "help"))
     assert call.sent["content"] == "**careerbot help**"
     assert "/hack" in text_of(call.sent)
+
+
+async def test_tips_help_shows_moderator_commands_to_moderators_only(fake_discord, interact, bot):
+    [member] = await interact(fake_discord.command("tips", "help"))
+    moderator = fake_discord.member(permissions=MANAGE_GUILD)
+    [mod] = await interact(fake_discord.command("tips", "help", member=moderator))
+    for call in (member, mod):
+        assert "/tips topic <name>" in text_of(call.sent) and "/tips schedule" in text_of(call.sent)
+    for commands in ("Moderator commands", "/tips retire", "/tips add", "/tips subscribe", "/tips stats"):
+        assert commands not in text_of(member.sent), commands
+        assert commands in text_of(mod.sent), commands
 
 
 async def test_rate_limited_callback_is_retried_after_retry_after(fake_discord, interact):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core import moderation as m
+from bot.core.actors import Actor
 
 TIP = "choose-a-supportive-social-circle"
 MODERATOR_COMMANDS = [
@@ -131,10 +132,15 @@ def test_stats_subcommand(bot, mod, member):
     assert "Most asked" in reply.text and "how do I find a mentor?" in reply.text
 
 
-def test_help_lists_moderator_commands(bot):
-    text = bot.help().text
-    for name in ("edit", "retire", "restore", "history", "revert", "review", "stats", "add"):
-        assert f"/tips {name}" in text
+def test_help_lists_moderator_commands_to_moderators_only(bot, mod, member, discord_mod):
+    for moderator in (mod, discord_mod, Actor("console", "local")):
+        text = bot.tips_command(moderator, "help").text
+        for name in ("edit", "retire", "restore", "history", "revert", "review", "stats", "add"):
+            assert f"/tips {name}" in text
+    for text in (bot.tips_command(member, "help").text, bot.help().text):  # no actor: a member's help
+        assert "/tips topic <name>" in text and "Moderator commands" not in text
+        for name in ("edit", "retire", "restore", "history", "revert", "review", "stats", "add", "subscribe"):
+            assert f"/tips {name}" not in text
 
 
 @pytest.mark.parametrize("value", ["x" * 100_000, "\x00\x01binary\xff"])

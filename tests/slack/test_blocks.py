@@ -13,6 +13,7 @@ from bot.slack.blocks import (
     decode_value,
     escape,
     link,
+    plain,
     render,
 )
 from tests.slack.fakes import message_texts
@@ -124,3 +125,13 @@ def test_buttons_without_a_slack_handler_are_not_drawn():
         Button("review_skip", "Skip", "7"), Button("launch_rockets", "Launch", "x")])
     drawn = [e["action_id"] for b in render(reply)["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert drawn == ["review_skip"]
+
+
+def test_plain_swaps_formatting_markers_and_unlinks_urls_but_keeps_words_whole():
+    assert plain("*b* _i_ ~s~ `c` a`b") == "\u2217b\u2217 \u02cdi\u02cd \u223cs\u223c \u02cbc\u02cb a\u02cbb"
+    assert plain("snake_case my_tip-2 a~b x*y") == "snake_case my_tip-2 a~b x*y"  # between letters: no formatting
+    assert plain("see https://x.test/a_b or <HTTP://y.test>") == "see https:\u200b//x.test/a_b or <HTTP:\u200b//y.test>"
+    message = render(Reply("answer", "Tips for: *me* http://x.test", data={"query": "*me* http://x.test"}))
+    assert message["blocks"][0]["text"] == {"type": "mrkdwn", "verbatim": True,
+                                            "text": "*Tips for: \u2217me\u2217 http:\u200b//x.test*"}
+    assert message["text"] == "Tips for: \u2217me\u2217 http:\u200b//x.test"

@@ -53,6 +53,10 @@ async def test_ask_links_the_moment_when_the_episode_has_a_url(slack_http, slack
     assert f"<https://www.youtube.com/watch?v=abc123&amp;t={int(card.start)}s|{card.stamp}>" in text
 
 
+def labels(bot: CareerBot) -> dict[str, str]:
+    return {slug: label for slug, label, _ in bot.topics().data["topics"]}
+
+
 async def test_ask_without_a_match_is_friendly_and_suggests_topics(slack_http, slack_bot):
     await slack_http.command("/ask", "quantum chromodynamics of pizza toppings")
     message = await slack_http.reply()
@@ -61,8 +65,21 @@ async def test_ask_without_a_match_is_friendly_and_suggests_topics(slack_http, s
     assert list(topics.values()) == slack_bot.topic_suggestions()[:5]
     await slack_http.action("topic_0", topics["topic_0"])
     browse = await slack_http.reply(2)
-    assert f"Tips on {topics['topic_0']}" in joined(browse)
+    assert f"Tips on {labels(slack_bot)[topics['topic_0']]}" in joined(browse)
     assert browse["replace_original"] is False
+
+
+async def test_no_answer_says_so_once_and_suggests_the_topics_the_question_names_first(slack_http, slack_bot):
+    await slack_http.command("/ask", "how long should I boil pasta during parental leave?")
+    message = await slack_http.reply()
+    assert "No tip on that yet" in joined(message)
+    [advice] = [t for t in message_texts(message)[1:] if "answers that" in t]  # the blocks, not the fallback
+    assert advice == ("I couldn't find anything in our episodes that answers that, and I'd rather not guess. "
+                      "Try asking it another way, or pick a topic below.")  # one "Try", the topics follow
+    topics = [v for k, v in buttons(message).items() if k.startswith("topic_")]
+    general = slack_bot.topic_suggestions()
+    assert "parenting" not in general[:5]  # so the question put it first
+    assert topics == ["parenting", *[t for t in general if t != "parenting"]][:5]
 
 
 async def test_a_mistyped_question_is_answered_as_meant_and_says_so(slack_http):
@@ -112,6 +129,27 @@ async def test_mentions_in_the_question_never_reach_slack_unescaped(slack_http, 
         assert "<!" not in text and "<@" not in text
 
 
+async def test_formatting_and_links_in_the_question_stay_text_when_shared(slack_http, slack_bot):
+    # typed: a mention, *, _, ~ and ` formatting, a hand-written link, a URL Slack sent as a link, a bare URL
+    typed = ("&lt;!here&gt; find a *mentor*? _now_ ~pls~ `ok` &lt;http://evil.example|click&gt; "
+             "<https://evil.example/x> http://evil.example/y_z")
+    await slack_http.command("/ask", typed)
+    private = await slack_http.reply()
+    await slack_http.action("share", buttons(private)["share"])
+    shared = await slack_http.reply(2)
+    assert shared["response_type"] == "in_channel"
+    header = shared["blocks"][0]["text"]
+    assert header["type"] == "mrkdwn" and header["verbatim"] is True  # Slack links no bare URL in it
+    title = header["text"]
+    assert title == ("*Tips for: &lt;!here&gt; find a \u2217mentor\u2217? \u02cdnow\u02cd \u223cpls\u223c "
+                     "\u02cbok\u02cb &lt;http:\u200b//evil.example|click&gt; &lt;https:\u200b//evil.example/x&gt; "
+                     "http:\u200b//evil.example/y_z*")  # inside a URL, "_" between letters formats nothing
+    for text in (title, shared["text"]):  # the header, and the notification's fallback text
+        assert "<http" not in text and "://" not in text and "<!" not in text
+    assert slack_bot.ask("find a mentor?").cards[0].title in joined(shared)
+    assert all(block.get("text", {}).get("verbatim", True) for block in shared["blocks"] if "text" in block)
+
+
 async def test_mentions_in_content_are_escaped_too(slack_http, slack_bot):
     top = slack_bot.ask(MENTOR).cards[0]
     slack_bot.db.execute("UPDATE tips SET quote = quote || ' <!everyone> <@U0BOSS>', "
@@ -159,12 +197,51 @@ async def test_tips_topics_topic_help_and_unknown(slack_http, slack_bot):
     assert "/tips q&amp;a" in joined(by_url["t6"]) and "&amp;amp;" not in joined(by_url["t6"])  # read as typed
 
 
+async def test_help_shows_members_their_commands_and_moderators_theirs_too(slack_http):
+    slack_http.fake.users["UMEMBER"] = {"id": "UMEMBER", "is_admin": False}
+    slack_http.fake.users["UADMIN"] = {"id": "UADMIN", "is_admin": True}
+    await slack_http.command("/tips", "help", response="h1")
+    await slack_http.command("/tips", "", response="h2", user="UMEMBER")  # bare /tips is the help too
+    await slack_http.command("/tips", "help", response="h3", user="UMOD")  # listed in SLACK_MODERATORS
+    await slack_http.command("/tips", "help", response="h4", user="UADMIN")  # a workspace admin
+    await slack_http.command("/ask", "", response="h5")
+    await slack_http.fake.wait_for("response", 5)
+    by_url = {c.path.rsplit("/", 1)[1]: joined(c.args) for c in slack_http.fake.calls_to("response")}
+    for member in ("h1", "h2"):
+        assert "/tips topic &lt;name&gt;" in by_url[member] and "/tips schedule" in by_url[member]
+        for moderators in ("Moderator commands", "/tips retire", "/tips add", "/tips subscribe", "/tips stats"):
+            assert moderators not in by_url[member], moderators
+    for moderator in ("h3", "h4"):
+        assert "/tips topic &lt;name&gt;" in by_url[moderator]
+        assert "Moderator commands" in by_url[moderator] and "/tips retire" in by_url[moderator]
+    assert "How to ask" in by_url["h5"] and "/tips retire" not in by_url["h5"]
+
+
 async def test_moderator_subcommand_is_refused_for_members(slack_http, slack_bot, probe_subcommand):
     slack_http.fake.users["UMEMBER"] = {"id": "UMEMBER", "is_admin": False}
     await slack_http.command("/tips", "probe")
     message = await slack_http.reply()
     assert "Moderators only" in joined(message) and "moderator ok" not in joined(message)
     assert [c.args["user"] for c in slack_http.fake.calls_to("users.info")] == ["UMEMBER"]
+
+
+async def test_topic_is_headed_by_its_label_and_a_near_miss_gets_the_nearest_topics(slack_http, slack_bot):
+    await slack_http.command("/tips", "topic mentors", response="n1")
+    for n, typed in enumerate(("behavioral-interviews", "mentor", "interview"), start=2):
+        await slack_http.command("/tips", f"topic {typed}", response=f"n{n}")
+    await slack_http.fake.wait_for("response", 4)
+    by_url = {c.path.rsplit("/", 1)[1]: c.args for c in slack_http.fake.calls_to("response")}
+    assert by_url["n1"]["blocks"][0]["text"]["text"] == "*Tips on Mentors and mentoring*"
+    assert "Tips on mentors" not in joined(by_url["n1"])
+    expected = {"n2": ["behavioural-interviews"], "n3": ["mentors"], "n4": ["interviews", "behavioural-interviews"]}
+    for name, near in expected.items():
+        text = joined(by_url[name])
+        assert "Unknown topic" in text and f"Did you mean {' or '.join(near)}?" in text
+        topics = [v for k, v in buttons(by_url[name]).items() if k.startswith("topic_")]
+        assert topics[: len(near)] == near  # the nearest first, one click away
+    await slack_http.action("topic_0", "behavioural-interviews", response="n5")
+    browse = await slack_http.reply(5)
+    assert "Tips on Behavioural interviews and STAR" in joined(browse)
 
 
 async def test_moderator_facts_listed_admin_and_cached(slack_http, probe_subcommand):
