@@ -83,10 +83,10 @@ def test_tips_topics_and_hack_json(tmp_path):
     assert "mentors" in topics
     browse = json.loads(careerbot(tmp_path, "ask", "--topic", "mentors", "--json").stdout)
     assert browse["answered"] and all(r["kind"] == "tip" for r in browse["results"])
-    hack = careerbot(tmp_path, "hack", "--json", "--channel", "slack:C1", "--date", "2026-03-02")
+    hack = careerbot(tmp_path, "hack", "--json", "--date", "2026-03-02")  # no --channel: the console's /hack
     data = json.loads(hack.stdout)
-    assert data["channel"] == "slack:C1" and data["date"] == "2026-03-02" and data["tip"]["id"]
-    again = json.loads(careerbot(tmp_path, "hack", "--json", "--channel", "slack:C1", "--date", "2026-03-02").stdout)
+    assert data["channel"] == "console:local" and data["date"] == "2026-03-02" and data["tip"]["id"]
+    again = json.loads(careerbot(tmp_path, "hack", "--json", "--date", "2026-03-02").stdout)
     assert again == data
 
 
@@ -149,3 +149,19 @@ def test_console_more_shows_new_tips(console):
 
 def test_console_survives_end_of_input(console):
     assert console("/ask how do I find a mentor").rstrip().endswith("bye")
+
+
+def test_console_subscribe_refuses_empty_values_and_keeps_what_is_not_given(console):
+    """The rules of `careerbot schedule add` (subscriptions.save), through the console's input loop."""
+    output = console("/tips subscribe 09:00 Europe/Berlin weekdays mentors", "/tips subscribe 09:00 UTC topics:,",
+                     "/tips subscribe 09:00 UTC days:", "/tips subscribe 10:00 Europe/Berlin", "/tips schedule")
+    assert "No topics given" in output and "No days given" in output and output.count("Nothing was saved.") == 2
+    assert "Changed: time 09:00 → 10:00." in output
+    assert "Schedule: every weekday (Mon–Fri) at 10:00 (Europe/Berlin), on mentors." in output
+
+
+def test_console_schedule_says_no_post_is_made_without_a_scheduler(console):
+    """The console runs no scheduler (and none posts to it): no promised "Next post" time."""
+    output = console("/tips subscribe 09:00 Europe/Berlin weekdays", "/tips schedule")
+    assert output.count("Next post: none. The console runs no scheduler, so nothing is posted here") == 2
+    assert "/hack shows the tip of the day" in output and "\nNext post: Monday" not in output

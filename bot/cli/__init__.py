@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from bot.core.search import Answer
     from bot.core.service import CareerBot
 
+CHANNEL_LESS = "console:local"  # `careerbot hack` without --channel: the console's /hack (see bot.console)
+
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "db_path", type=click.Path(path_type=Path), help="SQLite file (default: CAREERBOT_DB).")
@@ -107,13 +109,16 @@ def tips(ctx: Context, as_json: bool) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the tip as a JSON object.")
-@click.option("--channel", default="console:local", show_default=True,
-              help="Channel key (slack:C123, discord:456) or a subscribed channel's bare id.")
+@click.option("--channel", help="A subscribed channel: its key (slack:C123, discord:456) or bare id. Left out: "
+                                "the hack of a channel without a subscription (what the console's /hack shows).")
 @click.option("--date", "date_", type=click.DateTime(formats=["%Y-%m-%d"]), help="Day (YYYY-MM-DD), default today.")
 @pass_ctx
-def hack(ctx: Context, as_json: bool, channel: str, date_) -> None:
+def hack(ctx: Context, as_json: bool, channel: str | None, date_: dt.datetime | None) -> None:
     """Show the career hack CHANNEL gets on DATE (the same tip the scheduled post uses)."""
-    channel = ctx.resolve_channel(channel)
+    if channel is None:
+        channel = CHANNEL_LESS
+    else:  # a typo must not get a confident tip "for" a channel that gets no posts
+        channel = ctx.subscribed(channel, ". Leave out --channel for the hack of a channel without a subscription.")
     day = date_.date() if date_ else None
     reply = ctx.bot.hack(channel, day)
     if as_json:
