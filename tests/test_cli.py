@@ -165,3 +165,18 @@ def test_console_schedule_says_no_post_is_made_without_a_scheduler(console):
     output = console("/tips subscribe 09:00 Europe/Berlin weekdays", "/tips schedule")
     assert output.count("Next post: none. The console runs no scheduler, so nothing is posted here") == 2
     assert "/hack shows the tip of the day" in output and "\nNext post: Monday" not in output
+
+
+def test_global_options_work_after_the_command_too(tmp_path):
+    """`careerbot ask … --db x.db` as well as `careerbot --db x.db ask …`; a contradiction is refused."""
+    other = tmp_path / "other.db"
+    result = careerbot(tmp_path, "ask", "--json", "how do I find a mentor", "--db", str(other))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["answered"] and other.exists() and not (tmp_path / "cli.db").exists()
+    content = careerbot(tmp_path, "content", "check", "--content", str(tmp_path / "nowhere"))
+    assert content.returncode == 1 and "nowhere: content directory not found" in content.stdout
+    listed = careerbot(tmp_path, "schedule", "list", "--db", str(other))
+    assert listed.returncode == 0 and "no subscriptions" in listed.stdout
+    both = careerbot(tmp_path, "--db", str(other), "ask", "mentor", "--db", str(tmp_path / "third.db"))
+    assert both.returncode == 2 and "--db given twice" in both.stderr
+    assert careerbot(tmp_path, "--db", str(other), "ask", "mentor", "--db", str(other)).returncode == 0
