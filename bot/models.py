@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Literal
 
@@ -108,11 +109,16 @@ class Episode(BaseModel):
     @field_validator("date", mode="before")
     @classmethod
     def _date(cls, value: object) -> object:
+        """YYYY-MM-DD of a day that exists (the CLI's --date and episodes/*.yaml alike)."""
         if value is None or value == "":
             return None
-        value = str(value)
+        value = str(value).strip()
         if not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
             raise ValueError("date must be YYYY-MM-DD")
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"{value} is not a real day ({exc})") from None
         return value
 
 
