@@ -3,10 +3,15 @@ clear one-line reason, nothing saved, and the same rule wherever the input comes
 
 from __future__ import annotations
 
+import io
+
 import pytest
+
+from bot.console import Console
 
 from .conftest import SOURCE, write_srt
 
+TIP = "choose-a-supportive-social-circle"
 META = ("--title", "Advice from the office", "--guest", "Dana Example")
 
 
@@ -35,3 +40,32 @@ def test_content_check_names_an_episode_date_that_does_not_exist(run, line, date
     assert "Traceback" not in result.output
     path.write_text(path.read_text().replace(line, "date: 2025-03-07"))  # a real day, unquoted, is fine
     assert run("content", "check").output.startswith("ok:")
+
+
+def console(bot, *lines: str) -> str:
+    """The console front end's real input loop, fed `lines`; what it printed."""
+    out = io.StringIO()
+    Console(bot, stdin=io.StringIO("".join(line + "\n" for line in lines)), stdout=out).run()
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("pair, message", [
+    ("id=find-a-mentor-now", "• id: a tip's id can't be changed (add a new tip and retire this one)"),
+    ("status=retired", "• status: can't be edited: use retire or restore"),
+])
+def test_edit_preview_refuses_what_saving_refuses(run, pair, message):
+    """The preview used to say "Looks good" to --set id=…, and then saving refused it."""
+    preview = run("content", "edit", TIP, "--set", pair, "--set", "title=Spend less time with naysayers",
+                  "--dry-run", ok=False)
+    assert preview.exit_code == 1 and message in preview.output and "Looks good" not in preview.output
+    saved = run("content", "edit", TIP, "--set", pair, "--yes", ok=False)
+    assert saved.exit_code == 1 and message in saved.output
+    assert "version: 1" in run("content", "show", TIP).output  # nothing was saved
+
+
+def test_chat_edit_preview_refuses_an_id_change(bot):
+    output = console(bot, f"/tips edit {TIP} id=find-a-mentor-now")
+    assert "• id: a tip's id can't be changed" in output
+    assert "Looks good" not in output and "To save:" not in output
+    output = console(bot, f"/tips edit {TIP} id=find-a-mentor-now --save")
+    assert "Not saved" in output and "• id: a tip's id can't be changed" in output
