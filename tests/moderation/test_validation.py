@@ -8,8 +8,9 @@ import io
 import pytest
 
 from bot.console import Console
+from bot.store import open_db
 
-from .conftest import SOURCE, write_srt
+from .conftest import SOURCE, write_seed, write_srt, write_vtt
 
 TIP = "choose-a-supportive-social-circle"
 META = ("--title", "Advice from the office", "--guest", "Dana Example")
@@ -69,3 +70,40 @@ def test_chat_edit_preview_refuses_an_id_change(bot):
     assert "Looks good" not in output and "To save:" not in output
     output = console(bot, f"/tips edit {TIP} id=find-a-mentor-now --save")
     assert "Not saved" in output and "• id: a tip's id can't be changed" in output
+
+
+@pytest.mark.parametrize("writer, name", [(write_seed, "bom_talk.txt"), (write_srt, "bom_talk.srt"),
+                                          (write_vtt, "bom_talk.vtt")])
+def test_a_transcript_saved_with_a_utf8_bom_is_accepted(run, tmp_path, writer, name):
+    """Windows editors start UTF-8 files with U+FEFF; the seed format refused its first line."""
+    plain = writer(tmp_path / "plain.tmp").read_bytes()
+    path = tmp_path / name
+    path.write_bytes(b"\xef\xbb\xbf" + plain)
+    added = run("content", "add-transcript", str(path), *META)
+    assert "Transcript added" in added.output and "72 captions" in added.output
+    db = open_db(run.db)
+    first = db.execute("SELECT start, text FROM cues WHERE source = 'bom_talk' ORDER BY idx LIMIT 1").fetchone()
+    assert first == (0.0, "we talked about the weather in dublin and the coffee at the office")
+    db.conn.close()
+    assert (run.content / "transcripts" / name).read_bytes() == path.read_bytes()  # the file as given
+    assert run("content", "check").output.startswith("ok:")  # and content check reads it back the same way
+
+
+SRT_BACKWARDS = ("1\n00:00:01,000 --> 00:00:04,000\nmy advice is to find a mentor\n\n"
+                 "2\n00:00:09,000 --> 00:00:05,500\nand practice every week\n")
+VTT_BACKWARDS = ("WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nmy advice is to find a mentor\n\n"
+                 "00:00:09.000 --> 00:00:05.500 align:start\nand practice every week\n")
+
+
+@pytest.mark.parametrize("name, text, reason", [
+    ("backwards.srt", SRT_BACKWARDS, "backwards.srt:6: cue 2 ends (00:00:05,500) before it starts (00:00:09,000)"),
+    ("backwards.vtt", VTT_BACKWARDS, "backwards.vtt:6: cue 2 ends (00:00:05.500) before it starts (00:00:09.000)"),
+])
+def test_a_cue_that_ends_before_it_starts_is_refused_with_its_line(run, tmp_path, name, text, reason):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    result = run("content", "add-transcript", str(path), *META, ok=False)
+    assert result.exit_code == 1 and f"• file: {reason}" in result.output and "Nothing was saved" in result.output
+    assert not (run.content / "transcripts" / name).exists()
+    (run.content / "transcripts" / name).write_text(text, encoding="utf-8")  # put there by hand: check says so
+    assert f"transcripts/{reason}" in run("content", "check", ok=False).output
