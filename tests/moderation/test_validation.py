@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
+import yaml
 
 from bot.console import Console
 from bot.store import open_db
@@ -107,3 +108,32 @@ def test_a_cue_that_ends_before_it_starts_is_refused_with_its_line(run, tmp_path
     assert not (run.content / "transcripts" / name).exists()
     (run.content / "transcripts" / name).write_text(text, encoding="utf-8")  # put there by hand: check says so
     assert f"transcripts/{reason}" in run("content", "check", ok=False).output
+
+
+@pytest.mark.parametrize("guest, length", [("A", 1), ("Dana " * 17, 84)])
+def test_a_guest_name_follows_the_speaker_rule(run, tmp_path, guest, length):
+    """A guest is the default speaker of the episode's tips: a name the speaker rule refuses (one letter,
+    over 80 characters) used to be accepted here, and then every candidate from the episode failed."""
+    path = write_srt(tmp_path / "talk.srt")
+    result = run("content", "add-transcript", str(path), "--title", "Advice", "--guest", guest, ok=False)
+    assert result.exit_code == 1 and f"• guest: a name must be 2 to 80 characters, not {length}" in result.output
+    assert not (run.content / "transcripts" / "talk.srt").exists()
+
+
+def test_the_shortest_guest_name_accepted_gives_candidates_that_can_be_accepted(run, tmp_path):
+    path = write_srt(tmp_path / "talk.srt")
+    assert "Transcript added" in run("content", "add-transcript", str(path), "--title", "Advice",
+                                     "--guest", "Al").output
+    first = run("content", "review").output.splitlines()[1].split()[0].lstrip("#")
+    fields = tmp_path / "accept.yaml"
+    fields.write_text(yaml.safe_dump({
+        "title": "Practice every single day", "tip": "Practise daily and write about what you learned.",
+        "quote": "my advice is that you should build small projects and make sure you finish every one of them",
+        "topics": "learning", "questions": "how often should I practice?\nshould I write a blog?\nhow do I learn?"}))
+    accepted = run("content", "review", "--accept", first, "--file", str(fields))
+    assert "Tip added" in accepted.output and "— Al ·" in accepted.output  # the guest, as the speaker
+
+
+def test_a_speaker_typed_in_chat_follows_the_same_rule(bot):
+    output = console(bot, f"/tips edit {TIP} speaker=B")
+    assert "• speaker: a name must be 2 to 80 characters, not 1" in output and "To save:" not in output
