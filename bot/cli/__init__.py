@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     from bot.core.service import CareerBot
 
 CHANNEL_LESS = "console:local"  # `careerbot hack` without --channel: the console's /hack (see bot.console)
-
-
 DB_HELP = "SQLite file (default: CAREERBOT_DB)."
 CONTENT_HELP = "Content directory (default: CAREERBOT_CONTENT)."
 # The global options, taken before the command (`careerbot --db x.db ask …`) or after it (`careerbot ask … --db x.db`).
