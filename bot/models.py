@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from bot.timestamps import parse_stamp
 
@@ -15,8 +24,28 @@ MAX_SPAN_SECONDS = 180.0
 QUOTE_MAX = 400
 
 
+NAME_MIN, NAME_MAX = 2, 80
+
+
 def _clean(value: object) -> object:
     return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def _name(value: str) -> str:
+    """The one rule for a person's name, whether typed as a tip's speaker or an episode's guest or
+    host: a guest's name is the default speaker of the episode's tips, so it must pass as one."""
+    value = " ".join(value.split())
+    if not NAME_MIN <= len(value) <= NAME_MAX:
+        raise ValueError(f"a name must be {NAME_MIN} to {NAME_MAX} characters, not {len(value)}")
+    return value
+
+
+PersonName = Annotated[str, AfterValidator(_name)]
+
+
+def _blank_is_none(value: object) -> object:
+    """An optional field left blank (`--host ""`) is not given."""
+    return None if isinstance(value, str) and not value.strip() else value
 
 
 class Tip(BaseModel):
@@ -28,7 +57,7 @@ class Tip(BaseModel):
     title: str = Field(min_length=3, max_length=90)
     tip: str = Field(min_length=10, max_length=500)
     quote: str = Field(min_length=10, max_length=QUOTE_MAX)
-    speaker: str = Field(min_length=2, max_length=80)
+    speaker: PersonName
     source: str
     start: float = Field(ge=0)
     end: float = Field(ge=0)
@@ -36,7 +65,7 @@ class Tip(BaseModel):
     questions: list[str] = Field(min_length=3, max_length=10)
     status: Literal["active", "retired"] = "active"
 
-    @field_validator("title", "tip", "quote", "speaker", mode="before")
+    @field_validator("title", "tip", "quote", mode="before")
     @classmethod
     def _one_line(cls, value: object) -> object:
         return _clean(value)
@@ -91,9 +120,9 @@ class Episode(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     title: str = Field(min_length=1, max_length=200)
-    guest: str = Field(min_length=1, max_length=100)
+    guest: PersonName
     guest_role: str | None = None
-    host: str | None = None
+    host: Annotated[PersonName | None, BeforeValidator(_blank_is_none)] = None
     summary: str | None = Field(default=None, max_length=400)
     url: str | None = None
     date: str | None = None
@@ -108,11 +137,16 @@ class Episode(BaseModel):
     @field_validator("date", mode="before")
     @classmethod
     def _date(cls, value: object) -> object:
+        """YYYY-MM-DD of a day that exists (the CLI's --date and episodes/*.yaml alike)."""
         if value is None or value == "":
             return None
-        value = str(value)
+        value = str(value).strip()
         if not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
             raise ValueError("date must be YYYY-MM-DD")
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"{value} is not a real day ({exc})") from None
         return value
 
 

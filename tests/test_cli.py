@@ -95,10 +95,10 @@ def test_tips_topics_and_hack_json(tmp_path):
     assert "mentors" in topics
     browse = json.loads(careerbot(tmp_path, "ask", "--topic", "mentors", "--json").stdout)
     assert browse["answered"] and all(r["kind"] == "tip" for r in browse["results"])
-    hack = careerbot(tmp_path, "hack", "--json", "--channel", "slack:C1", "--date", "2026-03-02")
+    hack = careerbot(tmp_path, "hack", "--json", "--date", "2026-03-02")  # no --channel: the console's /hack
     data = json.loads(hack.stdout)
-    assert data["channel"] == "slack:C1" and data["date"] == "2026-03-02" and data["tip"]["id"]
-    again = json.loads(careerbot(tmp_path, "hack", "--json", "--channel", "slack:C1", "--date", "2026-03-02").stdout)
+    assert data["channel"] == "console:local" and data["date"] == "2026-03-02" and data["tip"]["id"]
+    again = json.loads(careerbot(tmp_path, "hack", "--json", "--date", "2026-03-02").stdout)
     assert again == data
 
 
@@ -182,3 +182,34 @@ def test_console_more_shows_new_tips(console):
 
 def test_console_survives_end_of_input(console):
     assert console("/ask how do I find a mentor").rstrip().endswith("bye")
+
+
+def test_console_subscribe_refuses_empty_values_and_keeps_what_is_not_given(console):
+    """The rules of `careerbot schedule add` (subscriptions.save), through the console's input loop."""
+    output = console("/tips subscribe 09:00 Europe/Berlin weekdays mentors", "/tips subscribe 09:00 UTC topics:,",
+                     "/tips subscribe 09:00 UTC days:", "/tips subscribe 10:00 Europe/Berlin", "/tips schedule")
+    assert "No topics given" in output and "No days given" in output and output.count("Nothing was saved.") == 2
+    assert "Changed: time 09:00 → 10:00." in output
+    assert "Schedule: every weekday (Mon–Fri) at 10:00 (Europe/Berlin), on mentors." in output
+
+
+def test_console_schedule_says_no_post_is_made_without_a_scheduler(console):
+    """The console runs no scheduler (and none posts to it): no promised "Next post" time."""
+    output = console("/tips subscribe 09:00 Europe/Berlin weekdays", "/tips schedule")
+    assert output.count("Next post: none. The console runs no scheduler, so nothing is posted here") == 2
+    assert "/hack shows the tip of the day" in output and "\nNext post: Monday" not in output
+
+
+def test_global_options_work_after_the_command_too(tmp_path):
+    """`careerbot ask … --db x.db` as well as `careerbot --db x.db ask …`; a contradiction is refused."""
+    other = tmp_path / "other.db"
+    result = careerbot(tmp_path, "ask", "--json", "how do I find a mentor", "--db", str(other))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["answered"] and other.exists() and not (tmp_path / "cli.db").exists()
+    content = careerbot(tmp_path, "content", "check", "--content", str(tmp_path / "nowhere"))
+    assert content.returncode == 1 and "nowhere: content directory not found" in content.stdout
+    listed = careerbot(tmp_path, "schedule", "list", "--db", str(other))
+    assert listed.returncode == 0 and "no subscriptions" in listed.stdout
+    both = careerbot(tmp_path, "--db", str(other), "ask", "mentor", "--db", str(tmp_path / "third.db"))
+    assert both.returncode == 2 and "--db given twice" in both.stderr
+    assert careerbot(tmp_path, "--db", str(other), "ask", "mentor", "--db", str(other)).returncode == 0

@@ -16,16 +16,23 @@ if TYPE_CHECKING:
     from bot.core.search import Answer
     from bot.core.service import CareerBot
 
+CHANNEL_LESS = "console:local"  # `careerbot hack` without --channel: the console's /hack (see bot.console)
+DB_HELP = "SQLite file (default: CAREERBOT_DB)."
+CONTENT_HELP = "Content directory (default: CAREERBOT_CONTENT)."
+# The global options, taken before the command (`careerbot --db x.db ask …`) or after it (`careerbot ask … --db x.db`).
+GLOBAL_OPTIONS = (("--db", "db_path", DB_HELP), ("--content", "content_dir", CONTENT_HELP))
+
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "db_path", type=click.Path(path_type=Path), help="SQLite file (default: CAREERBOT_DB).")
-@click.option("--content", "content_dir", type=click.Path(path_type=Path), help="Content directory.")
+@click.option("--db", "db_path", type=click.Path(path_type=Path), help=DB_HELP)
+@click.option("--content", "content_dir", type=click.Path(path_type=Path), help=CONTENT_HELP)
 @click.version_option(package_name="careerbot")
 @click.pass_context
 def cli(click_ctx: click.Context, db_path: Path | None, content_dir: Path | None) -> None:
     """careerbot: cited career advice from community podcasts, on Slack, Discord and the console.
 
     Run without a command to serve: Slack and/or Discord when their tokens are set, else the console.
+    --db and --content may also follow the command.
     """
     click_ctx.obj = Context(db_path=db_path, content_dir=content_dir)
     if click_ctx.invoked_subcommand is None:
@@ -107,13 +114,16 @@ def tips(ctx: Context, as_json: bool) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the tip as a JSON object.")
-@click.option("--channel", default="console:local", show_default=True,
-              help="Channel key (slack:C123, discord:456) or a subscribed channel's bare id.")
+@click.option("--channel", help="A subscribed channel: its key (slack:C123, discord:456) or bare id. Left out: "
+                                "the hack of a channel without a subscription (what the console's /hack shows).")
 @click.option("--date", "date_", type=click.DateTime(formats=["%Y-%m-%d"]), help="Day (YYYY-MM-DD), default today.")
 @pass_ctx
-def hack(ctx: Context, as_json: bool, channel: str, date_) -> None:
+def hack(ctx: Context, as_json: bool, channel: str | None, date_: dt.datetime | None) -> None:
     """Show the career hack CHANNEL gets on DATE (the same tip the scheduled post uses)."""
-    channel = ctx.resolve_channel(channel)
+    if channel is None:
+        channel = CHANNEL_LESS
+    else:  # a typo must not get a confident tip "for" a channel that gets no posts
+        channel = ctx.subscribed(channel, ". Leave out --channel for the hack of a channel without a subscription.")
     day = date_.date() if date_ else None
     reply = ctx.bot.hack(channel, day)
     if as_json:
@@ -140,7 +150,36 @@ def _add_groups() -> None:
         cli.add_command(getattr(mod, name))
 
 
+def _global_option(flag: str, attr: str, help_text: str) -> click.Option:
+    """`flag` on a subcommand: sets the same Context field as the top-level option (which it must not contradict)."""
+
+    def remember(click_ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+        if value is None:
+            return
+        obj = click_ctx.find_object(Context)
+        if obj is None:  # a command invoked on its own, not under `careerbot`
+            return
+        given = getattr(obj, attr)
+        if given is not None and given != value:
+            raise click.UsageError(f"{flag} given twice, as {given} and as {value}: give it once")
+        setattr(obj, attr, value)
+
+    return click.Option([flag, attr], type=click.Path(path_type=Path), expose_value=False, callback=remember,
+                        help=help_text)
+
+
+def _add_global_options(group: click.Group) -> None:
+    """Let every subcommand (and sub-group) take the global options too: click reads a group's
+    options only before the subcommand's name, and `careerbot ask … --db x.db` is natural to type."""
+    for command in group.commands.values():
+        names = {opt for param in command.params for opt in getattr(param, "opts", ())}
+        command.params.extend(_global_option(*option) for option in GLOBAL_OPTIONS if option[0] not in names)
+        if isinstance(command, click.Group):
+            _add_global_options(command)
+
+
 _add_groups()
+_add_global_options(cli)
 
 
 def main() -> None:

@@ -66,11 +66,14 @@ class Context:
         except Unavailable as exc:
             fail(str(exc), 2)
 
-    def resolve_channel(self, channel: str) -> str:
-        if ":" in channel:
-            return channel
-        row = self.bot.db.execute("SELECT channel FROM subscriptions WHERE channel_id = ?", [channel]).fetchone()
-        return row[0] if row else f"console:{channel}"
+    def subscribed(self, channel: str, hint: str = "") -> str:
+        """The key of CHANNEL's subscription (CHANNEL is a key or a bare id); else exit 1 naming the subscribed ones."""
+        from bot.core import subscriptions
+
+        sub = subscriptions.lookup(self.bot.db, channel)
+        if sub is None:
+            fail(subscriptions.not_subscribed(self.bot.db, channel) + hint)
+        return sub.channel  # type: ignore[union-attr]
 
 
 def pass_ctx(fn):  # noqa: ANN001, ANN201

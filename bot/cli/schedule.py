@@ -19,22 +19,31 @@ def schedule() -> None:
 @click.argument("channel")
 @click.option("--time", "time_", required=True, help="Local time, HH:MM (24 h).")
 @click.option("--timezone", required=True, help="IANA timezone, e.g. Europe/Berlin.")
-@click.option("--days", default="daily", show_default=True, help="daily, weekdays, weekends or mon,wed,fri.")
-@click.option("--topics", default="", help="Only tips on these topics (comma separated).")
+@click.option("--days", help="daily, weekdays, weekends or mon,wed,fri. Left out: the channel's current days "
+                             "(a new subscription: daily).")
+@click.option("--topics", help="Only tips on these topics (comma separated); 'all' for every topic. Left out: "
+                               "the channel's current topics (a new subscription: all).")
 @pass_ctx
-def add(ctx: Context, channel: str, time_: str, timezone: str, days: str, topics: str) -> None:
-    """Subscribe CHANNEL (or change its schedule)."""
+def add(ctx: Context, channel: str, time_: str, timezone: str, days: str | None, topics: str | None) -> None:
+    """Subscribe CHANNEL, or change its schedule: prints the schedule before → after.
+
+    The same rules as /tips subscribe in chat: --days and --topics left out keep what the channel has.
+    """
     from bot.core import subscriptions
 
     now = dt.datetime.now(dt.UTC)
     try:
-        sub = subscriptions.save(ctx.bot.db, channel, time=time_, timezone=timezone, days=days, topics=topics,
-                                 by=cli_actor(), now=now)
+        before, sub = subscriptions.update(ctx.bot.db, channel, time=time_, timezone=timezone, days=days,
+                                           topics=topics, by=cli_actor(), now=now)
     except subscriptions.ScheduleError as exc:
         fail(f"{exc} Nothing was saved.")
+    line = f"{sub.channel}: {subscriptions.change_text(before, sub)}"
     nxt = sub.next_post(now)
-    click.echo(f"{sub.channel}: {sub.describe()}; next post "
-               f"{nxt.astimezone(sub.zone):%Y-%m-%d %H:%M %Z}" if nxt else f"{sub.channel}: {sub.describe()}")
+    if not subscriptions.posted(sub):
+        line += "; never posted (the console has no scheduler)"
+    elif nxt:
+        line += f"; next post {nxt.astimezone(sub.zone):%Y-%m-%d %H:%M %Z}"
+    click.echo(line)
 
 
 @schedule.command(name="list")
@@ -55,6 +64,8 @@ def list_(ctx: Context, as_json: bool) -> None:
         return
     for row in rows:
         state = "paused" if row["paused"] else (f"next {row['next_post_local']}" if row["next_post"] else "-")
+        if not row["posted"]:
+            state = "never posted (the console has no scheduler)"
         last = row["last_post"]
         line = (f"{row['channel']:28} {row['time']} {row['timezone']:20} {row['days']:14} "
                 f"{','.join(row['topics']) or 'all topics':20} {state}")
@@ -72,9 +83,10 @@ def remove(ctx: Context, channel: str) -> None:
     """Unsubscribe CHANNEL (its post history is kept, so a later subscribe continues the rotation)."""
     from bot.core import subscriptions
 
-    if not subscriptions.remove(ctx.bot.db, ctx.resolve_channel(channel), cli_actor()):
-        fail(f"{channel} is not subscribed")
-    click.echo(f"removed {channel}")
+    key = ctx.subscribed(channel)
+    if not subscriptions.remove(ctx.bot.db, key, cli_actor()):
+        fail(subscriptions.not_subscribed(ctx.bot.db, channel))  # removed meanwhile
+    click.echo(f"removed {key}")
 
 
 @schedule.command()
@@ -96,6 +108,7 @@ def resume(ctx: Context, channel: str) -> None:
 def _pause(ctx: Context, channel: str, paused: bool) -> None:
     from bot.core import subscriptions
 
-    if not subscriptions.set_paused(ctx.bot.db, ctx.resolve_channel(channel), paused, cli_actor()):
-        fail(f"{channel} is not subscribed")
-    click.echo(f"{'paused' if paused else 'resumed'} {channel}")
+    key = ctx.subscribed(channel)
+    if not subscriptions.set_paused(ctx.bot.db, key, paused, cli_actor()):
+        fail(subscriptions.not_subscribed(ctx.bot.db, channel))  # removed meanwhile
+    click.echo(f"{'paused' if paused else 'resumed'} {key}")

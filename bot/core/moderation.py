@@ -357,10 +357,20 @@ def _show(key: str, value: Any) -> str:
     return str(_norm(key, value)).replace("\n", " | ")
 
 
+FIXED = {"id": "a tip's id can't be changed (add a new tip and retire this one)",
+         "status": "can't be edited: use retire or restore"}
+
+
 def _proposed(db: Database, fields: Mapping[str, Any], row: dict[str, Any] | None,
               ) -> tuple[dict[str, Any], dict[str, str], Tip | None]:
-    """Form fields applied onto tip `row` (an edit) or onto nothing (a new tip), and validated."""
-    data, problems = _apply(db, row_to_tip(row).model_dump() if row else {}, fields)
+    """Form fields applied onto tip `row` (an edit) or onto nothing (a new tip), and validated.
+
+    Preview and save both come here, so a preview refuses exactly what saving would."""
+    fixed = {str(k).strip().lower() for k in fields} & FIXED.keys() if row is not None else set()
+    data, problems = _apply(db, row_to_tip(row).model_dump() if row else {},
+                            {k: v for k, v in fields.items() if str(k).strip().lower() not in fixed})
+    for key in sorted(fixed):
+        _problem(problems, key, FIXED[key])
     if row is None and data.get("id"):
         if db.execute("SELECT 1 FROM tips WHERE id = ?", [data["id"]]).fetchone():
             _problem(problems, "id", f"a tip with id {str(data['id'])!r} already exists")
@@ -436,8 +446,6 @@ def edit_tip(bot: CareerBot, actor: Actor, tip_id: str, changes: Mapping[str, An
         row = _current(db, tip_id, expected_version)
         if isinstance(row, Result):
             return row
-        if any(str(k).strip().lower() in ("id", "status") for k in changes):
-            return _invalid({"": "the id and status can't be edited (use retire/restore)"})
         _, problems, tip = _proposed(db, changes, row)
         if tip is None:
             return _invalid(problems)

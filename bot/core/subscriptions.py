@@ -43,6 +43,9 @@ MAX_INPUT = 500
 QUOTED = 60  # characters of a member's input quoted back in an error
 STAMP = "%Y-%m-%dT%H:%M:%SZ"
 USAGE = "/tips subscribe 09:00 Europe/Berlin [weekdays | mon,wed,fri] [topics…]"
+ALL_TOPICS = "all"  # as the topics: every topic (clears a topics filter)
+# Platforms no scheduler posts to: the console is a local front end with no poster, in any process.
+NOT_POSTED = frozenset({"console"})
 
 
 class ScheduleError(ValueError):
@@ -119,12 +122,19 @@ def day_set(days: str) -> frozenset[int]:
     return frozenset(_DAY_WORDS[d] for d in days.split(",") if d)
 
 
-def parse_topics(db: Database, text: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
-    """A list of known topic slugs (space or comma separated); unknown ones are an error."""
-    if text is None:
+def parse_topics(db: Database, text: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Known topic slugs (space or comma separated) → a tuple; `all` alone → () (every topic).
+
+    Given but naming no topic (`""`, `","`) is an error, as are unknown topics: leaving topics
+    out is the caller's business (`save` keeps the channel's current ones).
+    """
+    raw = text if isinstance(text, list | tuple) else re.split(r"[\s,;]+", text or "")
+    wanted = [str(t).strip().lower().strip("#") for t in raw if t and str(t).strip(" \t\n#,;")]
+    if not wanted:
+        raise ScheduleError(f"No topics given: list topic names such as mentors,interviews (see /tips topics), "
+                            f"or '{ALL_TOPICS}' for every topic.")
+    if wanted == [ALL_TOPICS]:
         return ()
-    raw = text if isinstance(text, list | tuple) else re.split(r"[\s,;]+", text)
-    wanted = [t.strip().lower().strip("#") for t in raw if t and t.strip()]
     known = {slug for (slug,) in db.execute("SELECT slug FROM topics")}
     unknown = [t for t in wanted if t not in known]
     if unknown:
@@ -165,8 +175,9 @@ def parse_subscribe_text(db: Database, text: str) -> dict[str, Any]:
         key, sep, value = token.partition(":")
         if sep and key.lower() in aliases:
             name = aliases[key.lower()]
-            if not value:
-                {"time": parse_time, "timezone": parse_timezone, "days": parse_days}.get(name, _no_topics)("")
+            if not value:  # the same refusal an empty option gets anywhere (save checks the values)
+                {"time": parse_time, "timezone": parse_timezone, "days": parse_days,
+                 "topics": functools.partial(parse_topics, db)}[name]("")
             if isinstance(found[name], list):
                 found[name].append(value)
             else:
@@ -188,10 +199,6 @@ def parse_subscribe_text(db: Database, text: str) -> dict[str, Any]:
         "time": found["time"], "timezone": found["timezone"],
         "days": " ".join(found["days"]) or None, "topics": " ".join(found["topics"]) or None,
     }
-
-
-def _no_topics(_: str) -> None:
-    raise ScheduleError("No topics given: list topic names such as mentors,interviews (see /tips topics).")
 
 
 def _is_days(token: str) -> bool:
@@ -326,10 +333,33 @@ def all_subscriptions(db: Database) -> list[Subscription]:
     return [Subscription.from_row(r) for r in db.query("SELECT * FROM subscriptions ORDER BY channel")]
 
 
+def lookup(db: Database, text: str) -> Subscription | None:
+    """The subscription a channel key (`slack:C123`, any case of the platform) or a bare channel id names."""
+    platform, sep, channel_id = (text or "").strip().partition(":")
+    if sep:
+        return get(db, f"{platform.lower()}:{channel_id}")
+    rows = list(db.query("SELECT * FROM subscriptions WHERE channel_id = ? ORDER BY channel", [platform]))
+    return Subscription.from_row(rows[0]) if rows else None
+
+
+def not_subscribed(db: Database, text: str, most: int = 8) -> str:
+    """Why `lookup(text)` found nothing, naming the channels that are subscribed."""
+    known = [s.channel for s in all_subscriptions(db)]
+    listed = ", ".join(known[:most]) + (f" and {len(known) - most} more" if len(known) > most else "")
+    return (f"{shorten(text, QUOTED)!r} is not subscribed; subscribed channels: "
+            f"{listed or 'none yet'} (see careerbot schedule list)")
+
+
 def save(db: Database, channel: str, *, time: str, timezone: str, days: str | None = None,
          topics: str | list[str] | tuple[str, ...] | None = None, by: Actor | None = None,
          now: dt.datetime | None = None) -> Subscription:
-    """Validate everything first, then create or replace the channel's subscription (unpaused).
+    """Validate everything first, then create or update the channel's subscription (unpaused).
+
+    The one rule for every front end (chat, Discord's typed options, `careerbot schedule add`):
+    `time` and `timezone` are always given; `days` and `topics` left out (None) keep the channel's
+    current ones (a new subscription: daily, every topic); given, they must be valid and not
+    empty (`topics="all"` clears a topics filter). Anything invalid raises ScheduleError and
+    nothing is saved.
 
     Each change made `by` someone (chat, console or CLI) is audited with the subscription before
     and after, in the same transaction; only set-up code (tests, benchmarks) passes no one.
@@ -338,17 +368,19 @@ def save(db: Database, channel: str, *, time: str, timezone: str, days: str | No
     values = {
         "channel": f"{platform}:{channel_id}", "platform": platform, "channel_id": channel_id,
         "time": parse_time(time), "timezone": parse_timezone(timezone),
-        "days": parse_days(days) if days and days.strip() else "daily",
-        "topics": " ".join(parse_topics(db, topics)), "created_by": (by.who if by else "setup")[:100],
+        "days": None if days is None else parse_days(days),  # None: keep (COALESCE below)
+        "topics": None if topics is None else " ".join(parse_topics(db, topics)),
+        "created_by": (by.who if by else "setup")[:100],
         "created_at": (now or dt.datetime.now(UTC)).astimezone(UTC).strftime(STAMP),
     }
     with transaction(db):
         before = get(db, values["channel"])
         db.execute(
             "INSERT INTO subscriptions (channel, platform, channel_id, time, timezone, days, topics, paused, "
-            "created_by, created_at) VALUES (:channel, :platform, :channel_id, :time, :timezone, :days, :topics, 0, "
-            ":created_by, :created_at) ON CONFLICT(channel) DO UPDATE SET time = excluded.time, "
-            "timezone = excluded.timezone, days = excluded.days, topics = excluded.topics, paused = 0, "
+            "created_by, created_at) VALUES (:channel, :platform, :channel_id, :time, :timezone, "
+            "COALESCE(:days, 'daily'), COALESCE(:topics, ''), 0, :created_by, :created_at) "
+            "ON CONFLICT(channel) DO UPDATE SET time = excluded.time, timezone = excluded.timezone, "
+            "days = COALESCE(:days, subscriptions.days), topics = COALESCE(:topics, subscriptions.topics), paused = 0, "
             "created_by = excluded.created_by, created_at = excluded.created_at, failures = 0, "
             "failing_since = NULL, last_error = NULL",
             values,
@@ -357,6 +389,51 @@ def save(db: Database, channel: str, *, time: str, timezone: str, days: str | No
         _audit(db, by, "subscribe", sub.channel, before, sub)
     _changed()
     return sub
+
+
+def update(db: Database, channel: str, *, time: str, timezone: str, days: str | None = None,
+           topics: str | list[str] | tuple[str, ...] | None = None, by: Actor | None = None,
+           now: dt.datetime | None = None) -> tuple[Subscription | None, Subscription]:
+    """`save`, returning the subscription as it was just before (None: a new one) too, so that
+    replies can show before → after (the audit row keeps the exact pair)."""
+    platform, channel_id = parse_channel(channel)
+    before = get(db, f"{platform}:{channel_id}")
+    return before, save(db, channel, time=time, timezone=timezone, days=days, topics=topics, by=by, now=now)
+
+
+def changes(before: Subscription, after: Subscription) -> list[str]:
+    """What a subscribe changed, field by field: `time 09:00 → 10:00`, `topics mentors → all`, `resumed`."""
+    shown = [(name, str(getattr(before, name)), str(getattr(after, name))) for name in ("time", "timezone", "days")]
+    shown.append(("topics", ",".join(before.topics) or ALL_TOPICS, ",".join(after.topics) or ALL_TOPICS))
+    lines = [f"{name} {old} → {new}" for name, old, new in shown if old != new]
+    if before.paused and not after.paused:
+        lines.append("resumed (it was paused)")
+    return lines
+
+
+def change_text(before: Subscription | None, after: Subscription) -> str:
+    """A subscribe in one line: `… (new subscription)`, `unchanged: …` or `time 09:00 → 10:00 (now …)`."""
+    if before is None:
+        return f"{after.describe()} (new subscription)"
+    changed = changes(before, after)
+    return f"{', '.join(changed)} (now {after.describe()})" if changed else f"unchanged: {after.describe()}"
+
+
+def posted(sub: Subscription) -> bool:
+    """Whether any scheduler ever posts this subscription (the console has none)."""
+    return sub.platform not in NOT_POSTED
+
+
+def _next_post_line(sub: Subscription, now: dt.datetime) -> str | None:
+    """`Next post: …` for a reply, or why there is none though the schedule says when."""
+    upcoming = sub.next_post(now)
+    if upcoming is None:
+        return None
+    if not posted(sub):
+        return (f"Next post: none. The console runs no scheduler, so nothing is posted here (by this schedule it "
+                f"would be {_local(upcoming, sub)}); /hack shows the tip of the day. Slack and Discord channels "
+                "get their posts from `careerbot serve`.")
+    return f"Next post: {_local(upcoming, sub)}."
 
 
 def remove(db: Database, channel: str, by: Actor | None = None) -> bool:
@@ -449,10 +526,11 @@ def status(db: Database, sub: Subscription, now: dt.datetime) -> dict[str, Any]:
     upcoming = sub.next_post(now)
     return {
         **sub.as_dict(),
-        "next_post": None if sub.paused or upcoming is None else upcoming.strftime(STAMP),
+        "next_post": None if sub.paused or upcoming is None or not posted(sub) else upcoming.strftime(STAMP),
         "next_post_local": None if upcoming is None else upcoming.astimezone(sub.zone).strftime("%a %d %b %H:%M %Z"),
         "last_post": last_post(db, sub.channel),
         "failing": sub.failures > 0,
+        "posted": posted(sub),
     }
 
 
@@ -463,14 +541,19 @@ def subscribe(bot: CareerBot, actor: Actor, time: str, timezone: str, days: str 
         return refused("subscribe this channel to the daily career hack")
     now = now or dt.datetime.now(UTC)
     try:
-        sub = save(bot.db, actor.channel, time=time, timezone=timezone, days=days, topics=topics,
-                   by=actor, now=now)
+        before, sub = update(bot.db, actor.channel, time=time, timezone=timezone, days=days, topics=topics,
+                             by=actor, now=now)
     except ScheduleError as exc:
         return Reply("error", "Not subscribed", f"{exc}\nNothing was saved.")
-    upcoming = sub.next_post(now)
-    when = f"\nNext post: {_local(upcoming, sub)}." if upcoming else ""
-    return Reply("info", "Daily career hack scheduled", f"This channel gets a career hack {sub.describe()}.{when}",
-                 data={"subscription": sub.as_dict()})
+    lines = [f"This channel gets a career hack {sub.describe()}."]
+    if before is not None:
+        changed = changes(before, sub)
+        lines.append(f"Changed: {', '.join(changed)}." if changed else "Unchanged: it was already set up like that.")
+    upcoming = _next_post_line(sub, now)
+    if upcoming:
+        lines.append(upcoming)
+    return Reply("info", "Daily career hack scheduled", "\n".join(lines),
+                 data={"subscription": sub.as_dict(), "before": before.as_dict() if before else None})
 
 
 def unsubscribe(bot: CareerBot, actor: Actor) -> Reply:
@@ -512,8 +595,8 @@ def schedule(bot: CareerBot, actor: Actor, now: dt.datetime | None = None) -> Re
     lines = [f"Schedule: {sub.describe()}."]
     if sub.paused:
         lines.append("Paused: no posts until a moderator runs /tips resume.")
-    elif info["next_post"]:
-        lines.append(f"Next post: {_local(sub.next_post(now), sub)}.")
+    elif upcoming := _next_post_line(sub, now):
+        lines.append(upcoming)
     last = info["last_post"]
     if last:
         lines.append(f"Last post: {last['date']} ({last['status']}).")

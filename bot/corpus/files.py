@@ -25,7 +25,18 @@ from bot.corpus.transcripts import Cue, TranscriptError, read_transcript
 from bot.models import Episode, Tip, Topic
 
 TRANSCRIPT_SUFFIXES = (".txt", ".srt", ".vtt")
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same results, much faster
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same results, much faster
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class YAML_LOADER(_SAFE_LOADER):  # noqa: N801 - the name callers know
+    """The safe loader, reading `2025-03-07` as the text it is: YAML's own date parsing would crash
+    on `2025-13-01` (a ValueError, not a YAMLError), and dates are checked by the models instead."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
+        for first, resolvers in _SAFE_LOADER.yaml_implicit_resolvers.items()
+    }
 
 
 @dataclass
@@ -91,7 +102,8 @@ def _yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
 
 
 def _errors(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'tip'}: {e['msg']}" for e in exc.errors())
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'tip'}: {e['msg'].removeprefix('Value error, ')}"
+                     for e in exc.errors())
 
 
 def read_content(root: Path) -> Content:

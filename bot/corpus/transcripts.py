@@ -19,7 +19,9 @@ from bot.timestamps import format_stamp, parse_stamp
 __all__ = ["Cue", "TranscriptError", "format_stamp", "parse_stamp", "parse_transcript", "read_transcript"]
 
 SEED_LINE = re.compile(r"^(\d+(?::\d{2}){1,2})(?:\s+(.*))?$")
+CUE_TIMING = re.compile(r"^\s*\S+\s+-->\s+\S+")  # an SRT or WebVTT cue's `start --> end` line
 MAX_TRANSCRIPT_BYTES = 5_000_000
+BOM = "\ufeff"  # editors on Windows start UTF-8 files with it; it is not part of the captions
 
 
 class TranscriptError(ValueError):
@@ -40,7 +42,7 @@ class Cue:
 
 def detect_format(text: str, name: str = "") -> str:
     lowered = name.lower()
-    if lowered.endswith(".vtt") or text.lstrip("\ufeff").startswith("WEBVTT"):
+    if lowered.endswith(".vtt") or text.startswith("WEBVTT"):
         return "vtt"
     if lowered.endswith(".srt") or re.match(r"\s*\d+\s*\r?\n\s*\d\d:\d\d:\d\d[,.]\d+\s+-->", text):
         return "srt"
@@ -79,6 +81,10 @@ def parse_srt(text: str, name: str) -> list[Cue]:
         line = text.count("\n", 0, start) + 1
         snippet = text[start:].split("\n", 1)[0][:60]
         raise TranscriptError(name, line, f"malformed SRT: cannot parse {snippet!r}") from None
+    for n, s in enumerate(subtitles):
+        if s.end < s.start:
+            _backwards(text, name, n, s.index, srt.timedelta_to_srt_timestamp(s.start),
+                       srt.timedelta_to_srt_timestamp(s.end), len(subtitles))
     return [
         Cue(s.start.total_seconds(), s.end.total_seconds(), " ".join(s.content.split()))
         for s in sorted(subtitles, key=lambda s: s.start)
@@ -87,21 +93,35 @@ def parse_srt(text: str, name: str) -> list[Cue]:
 
 def parse_vtt(text: str, name: str) -> list[Cue]:
     try:
-        captions = webvtt.from_string(text.lstrip("\ufeff"))
+        captions = list(webvtt.from_string(text))
     except webvtt.errors.MalformedFileError as exc:
         raise TranscriptError(name, None, f"malformed WebVTT: {exc}") from None
     cues = []
-    for caption in captions:
+    for n, caption in enumerate(captions):
         try:
             start, end = parse_stamp(caption.start), parse_stamp(caption.end)
         except ValueError as exc:
             raise TranscriptError(name, getattr(caption, "line", None), str(exc)) from None
+        if end < start:
+            _backwards(text, name, n, n + 1, caption.start, caption.end, len(captions))
         cues.append(Cue(start, end, " ".join(caption.text.split())))
     return sorted(cues, key=lambda c: c.start)
 
 
+def _backwards(text: str, name: str, position: int, number: int, start: str, end: str, count: int) -> None:
+    """Refuse a cue (the `position`th in the file, numbered `number` there) that ends before it starts.
+
+    Nothing sensible can be made of it (a swapped pair? a typo in one stamp?): the moderator fixes
+    the file. The line is its timing line, when the file's timing lines and cues line up one to one.
+    """
+    timings = [i for i, line in enumerate(text.split("\n"), start=1) if CUE_TIMING.match(line)]
+    line = timings[position] if len(timings) == count else None
+    raise TranscriptError(name, line, f"cue {number} ends ({end}) before it starts ({start})")
+
+
 def parse_transcript(text: str, name: str, fmt: str | None = None) -> list[Cue]:
     """Parse any supported format; raise TranscriptError for anything unusable."""
+    text = text.removeprefix(BOM)
     if "\x00" in text:
         raise TranscriptError(name, None, "binary data, not a text transcript")
     if len(text.encode("utf-8", "replace")) > MAX_TRANSCRIPT_BYTES:

@@ -86,7 +86,7 @@ def test_add_transcript_srt_and_vtt_then_review(run, tmp_path):
     vtt = write_vtt(tmp_path / "second_talk.vtt")
     assert "Transcript added" in run("content", "add-transcript", str(vtt), "--title", "More advice",
                                      "--guest", "Sam Example").output
-    again = run("content", "add-transcript", str(srt), "--title", "x", "--guest", "y", ok=False)
+    again = run("content", "add-transcript", str(srt), "--title", "x", "--guest", "Yo", ok=False)
     assert again.exit_code == 1 and "already exists" in again.output
 
     listing = run("content", "review").output

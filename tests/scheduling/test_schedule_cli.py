@@ -57,7 +57,7 @@ def test_every_schedule_change_from_the_shell_is_audited(run, db_file, monkeypat
     """As in chat: who (cli:<login>), what, and the subscription before and after (`content history`)."""
     monkeypatch.setattr("getpass.getuser", lambda: "ops")
     run("schedule", "add", "slack:C0123ABC", "--time", "09:00", "--timezone", "UTC", "--days", "weekdays")
-    run("schedule", "add", "slack:C0123ABC", "--time", "10:30", "--timezone", "UTC")  # changes the time
+    run("schedule", "add", "slack:C0123ABC", "--time", "10:30", "--timezone", "UTC")  # changes the time only
     run("schedule", "pause", "C0123ABC")
     run("schedule", "resume", "C0123ABC")
     run("schedule", "remove", "slack:C0123ABC")
@@ -70,7 +70,7 @@ def test_every_schedule_change_from_the_shell_is_audited(run, db_file, monkeypat
         ("cli:ops", "subscribe"), ("cli:ops", "subscribe"), ("cli:ops", "pause"), ("cli:ops", "resume"),
         ("cli:ops", "unsubscribe")]
     assert rows[0][2] is None and rows[0][3]["days"] == "weekdays"
-    assert (rows[1][2]["time"], rows[1][3]["time"], rows[1][3]["days"]) == ("09:00", "10:30", "daily")
+    assert (rows[1][2]["time"], rows[1][3]["time"], rows[1][3]["days"]) == ("09:00", "10:30", "weekdays")
     assert (rows[2][2]["paused"], rows[2][3]["paused"]) == (False, True)
     assert rows[4][2]["time"] == "10:30" and rows[4][3] is None
     listed = run("content", "history").output
@@ -131,3 +131,67 @@ async def test_hack_json_shows_the_tip_the_scheduler_posts(run, db_file, rules):
     assert thursday["tip"]["id"] in posted  # not a post day: /hack shows the next post day's tip
     after = json.loads(run("hack", "--json", "--channel", "slack:C0123ABC", "--date", days[2].isoformat()).output)
     assert after == predicted[2]
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--days", "", "No days given"),
+    ("--days", " , ", "No days given"),
+    ("--topics", ",", "No topics given"),
+    ("--topics", "", "No topics given"),
+])
+def test_add_refuses_empty_days_and_topics_as_chat_does(run, db_file, option, value, message):
+    """One rule (subscriptions.save) for `/tips subscribe … days:` in chat and `--days ""` here."""
+    run("schedule", "add", "slack:C0123ABC", "--time", "09:00", "--timezone", "UTC", "--days", "weekdays",
+        "--topics", "mentors")
+    before = subscriptions.get(open_db(db_file), "slack:C0123ABC")
+    result = run("schedule", "add", "slack:C0123ABC", "--time", "10:00", "--timezone", "UTC", option, value)
+    assert result.exit_code == 1
+    assert message in result.output and "Nothing was saved." in result.output
+    assert subscriptions.get(open_db(db_file), "slack:C0123ABC") == before
+
+
+def test_rerunning_add_keeps_what_is_not_given_and_prints_before_and_after(run, db_file):
+    first = run("schedule", "add", "slack:C0123ABC", "--time", "09:00", "--timezone", "Europe/Berlin",
+                "--days", "weekdays", "--topics", "mentors,interviews")
+    assert "(new subscription)" in first.output
+    again = run("schedule", "add", "slack:C0123ABC", "--time", "10:30", "--timezone", "Europe/Berlin")
+    assert again.exit_code == 0, again.output
+    assert again.output.startswith("slack:C0123ABC: time 09:00 → 10:30 (now every weekday (Mon–Fri) at 10:30 "
+                                   "(Europe/Berlin), on mentors, interviews)")
+    sub = subscriptions.get(open_db(db_file), "slack:C0123ABC")
+    assert (sub.time, sub.days, sub.topics) == ("10:30", "weekdays", ("mentors", "interviews"))
+    same = run("schedule", "add", "slack:C0123ABC", "--time", "10:30", "--timezone", "Europe/Berlin")
+    assert same.output.startswith("slack:C0123ABC: unchanged: every weekday")
+    run("schedule", "pause", "C0123ABC")
+    cleared = run("schedule", "add", "slack:C0123ABC", "--time", "10:30", "--timezone", "Europe/Berlin",
+                  "--topics", "all", "--days", "daily")
+    assert "days weekdays → daily, topics mentors,interviews → all, resumed (it was paused)" in cleared.output
+    sub = subscriptions.get(open_db(db_file), "slack:C0123ABC")
+    assert (sub.days, sub.topics, sub.paused) == ("daily", (), False)
+
+
+def test_hack_for_a_channel_without_subscription_is_refused_with_the_known_ones(run):
+    run("schedule", "add", "slack:C0123ABC", "--time", "09:00", "--timezone", "UTC")
+    run("schedule", "add", "discord:123456789012345678", "--time", "09:00", "--timezone", "UTC")
+    for typo in ("C0123ABX", "slack:C0123ABX"):
+        result = run("hack", "--channel", typo)
+        assert result.exit_code == 1
+        assert result.output.startswith(f"error: '{typo}' is not subscribed; subscribed channels: "
+                                        "discord:123456789012345678, slack:C0123ABC")
+        assert "Leave out --channel" in result.output and "Career hack for" not in result.output
+    assert "Career hack for" in run("hack", "--channel", "C0123ABC").output  # a bare id of a subscribed channel
+    channel_less = run("hack", "--json", "--date", "2025-03-07")  # asked for: the hack of no subscription
+    assert channel_less.exit_code == 0 and json.loads(channel_less.output)["tip"]["id"]
+    paused = run("schedule", "pause", "slack:C0123ABX")
+    assert paused.exit_code == 1 and "subscribed channels: discord:123456789012345678, slack:C0123ABC" in paused.output
+
+
+def test_a_console_subscription_is_listed_as_never_posted(run):
+    """No scheduler posts to the console: the listing must not promise a next post there."""
+    added = run("schedule", "add", "console:local", "--time", "09:00", "--timezone", "UTC")
+    assert "never posted (the console has no scheduler)" in added.output and "next post" not in added.output
+    run("schedule", "add", "slack:C0123ABC", "--time", "09:00", "--timezone", "UTC")
+    console, slack = run("schedule", "list").output.splitlines()
+    assert console.endswith("never posted (the console has no scheduler)") and "next " in slack
+    rows = json.loads(run("schedule", "list", "--json").output)
+    assert [(r["posted"], r["next_post"] is None) for r in rows] == [(False, True), (True, False)]

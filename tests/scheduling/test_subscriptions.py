@@ -43,6 +43,8 @@ def test_subscribe_text_forms_save_the_channel(bot, moderator, text, expected):
     ("09:00 Europe/Berlin funday", "not a topic"),
     ("09:00 Europe/Berlin days:mon,funday", "not a day"),
     ("09:00 Europe/Berlin days:", "No days given"),
+    ("09:00 Europe/Berlin topics:,", "No topics given"),
+    ("09:00 Europe/Berlin topics:", "No topics given"),
     ("09:00", "Which timezone"),
     ("Europe/Berlin", "Which time"),
     ("", "Which time"),

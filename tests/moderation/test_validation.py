@@ -1,0 +1,139 @@
+"""Moderators' bad input, through `careerbot` itself (and chat where it has the same command): a
+clear one-line reason, nothing saved, and the same rule wherever the input comes from."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import yaml
+
+from bot.console import Console
+from bot.store import open_db
+
+from .conftest import SOURCE, write_seed, write_srt, write_vtt
+
+TIP = "choose-a-supportive-social-circle"
+META = ("--title", "Advice from the office", "--guest", "Dana Example")
+
+
+@pytest.mark.parametrize("date, reason", [("2025-13-01", "month must be in 1..12"),
+                                          ("2025-02-29", "day is out of range for month"),
+                                          ("2025-04-31", "day is out of range for month")])
+def test_add_transcript_refuses_a_day_that_does_not_exist(run, tmp_path, date, reason):
+    path = write_srt(tmp_path / "talk.srt")
+    result = run("content", "add-transcript", str(path), *META, "--date", date, ok=False)
+    assert result.exit_code == 1 and f"• date: {date} is not a real day ({reason})" in result.output
+    assert "Nothing was saved" in result.output and not (run.content / "transcripts" / "talk.srt").exists()
+    added = run("content", "add-transcript", str(path), *META, "--date", "2024-02-29")  # a leap day exists
+    assert "Transcript added" in added.output
+    assert "date: '2024-02-29'" in (run.content / "episodes" / "talk.yaml").read_text()
+
+
+@pytest.mark.parametrize("line, date, reason", [("date: 2025-13-01", "2025-13-01", "month must be in 1..12"),
+                                                ("date: '2025-02-30'", "2025-02-30", "day is out of range for month")])
+def test_content_check_names_an_episode_date_that_does_not_exist(run, line, date, reason):
+    """Unquoted, YAML itself used to crash on it (a traceback); quoted, it was accepted."""
+    path = run.content / "episodes" / f"{SOURCE}.yaml"
+    path.write_text(path.read_text().replace("date: null", line))
+    result = run("content", "check", ok=False)
+    assert result.exit_code == 1
+    assert f"episodes/{SOURCE}.yaml: date: {date} is not a real day ({reason})" in result.output
+    assert "Traceback" not in result.output
+    path.write_text(path.read_text().replace(line, "date: 2025-03-07"))  # a real day, unquoted, is fine
+    assert run("content", "check").output.startswith("ok:")
+
+
+def console(bot, *lines: str) -> str:
+    """The console front end's real input loop, fed `lines`; what it printed."""
+    out = io.StringIO()
+    Console(bot, stdin=io.StringIO("".join(line + "\n" for line in lines)), stdout=out).run()
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("pair, message", [
+    ("id=find-a-mentor-now", "• id: a tip's id can't be changed (add a new tip and retire this one)"),
+    ("status=retired", "• status: can't be edited: use retire or restore"),
+])
+def test_edit_preview_refuses_what_saving_refuses(run, pair, message):
+    """The preview used to say "Looks good" to --set id=…, and then saving refused it."""
+    preview = run("content", "edit", TIP, "--set", pair, "--set", "title=Spend less time with naysayers",
+                  "--dry-run", ok=False)
+    assert preview.exit_code == 1 and message in preview.output and "Looks good" not in preview.output
+    saved = run("content", "edit", TIP, "--set", pair, "--yes", ok=False)
+    assert saved.exit_code == 1 and message in saved.output
+    assert "version: 1" in run("content", "show", TIP).output  # nothing was saved
+
+
+def test_chat_edit_preview_refuses_an_id_change(bot):
+    output = console(bot, f"/tips edit {TIP} id=find-a-mentor-now")
+    assert "• id: a tip's id can't be changed" in output
+    assert "Looks good" not in output and "To save:" not in output
+    output = console(bot, f"/tips edit {TIP} id=find-a-mentor-now --save")
+    assert "Not saved" in output and "• id: a tip's id can't be changed" in output
+
+
+@pytest.mark.parametrize("writer, name", [(write_seed, "bom_talk.txt"), (write_srt, "bom_talk.srt"),
+                                          (write_vtt, "bom_talk.vtt")])
+def test_a_transcript_saved_with_a_utf8_bom_is_accepted(run, tmp_path, writer, name):
+    """Windows editors start UTF-8 files with U+FEFF; the seed format refused its first line."""
+    plain = writer(tmp_path / "plain.tmp").read_bytes()
+    path = tmp_path / name
+    path.write_bytes(b"\xef\xbb\xbf" + plain)
+    added = run("content", "add-transcript", str(path), *META)
+    assert "Transcript added" in added.output and "72 captions" in added.output
+    db = open_db(run.db)
+    first = db.execute("SELECT start, text FROM cues WHERE source = 'bom_talk' ORDER BY idx LIMIT 1").fetchone()
+    assert first == (0.0, "we talked about the weather in dublin and the coffee at the office")
+    db.conn.close()
+    assert (run.content / "transcripts" / name).read_bytes() == path.read_bytes()  # the file as given
+    assert run("content", "check").output.startswith("ok:")  # and content check reads it back the same way
+
+
+SRT_BACKWARDS = ("1\n00:00:01,000 --> 00:00:04,000\nmy advice is to find a mentor\n\n"
+                 "2\n00:00:09,000 --> 00:00:05,500\nand practice every week\n")
+VTT_BACKWARDS = ("WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nmy advice is to find a mentor\n\n"
+                 "00:00:09.000 --> 00:00:05.500 align:start\nand practice every week\n")
+
+
+@pytest.mark.parametrize("name, text, reason", [
+    ("backwards.srt", SRT_BACKWARDS, "backwards.srt:6: cue 2 ends (00:00:05,500) before it starts (00:00:09,000)"),
+    ("backwards.vtt", VTT_BACKWARDS, "backwards.vtt:6: cue 2 ends (00:00:05.500) before it starts (00:00:09.000)"),
+])
+def test_a_cue_that_ends_before_it_starts_is_refused_with_its_line(run, tmp_path, name, text, reason):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    result = run("content", "add-transcript", str(path), *META, ok=False)
+    assert result.exit_code == 1 and f"• file: {reason}" in result.output and "Nothing was saved" in result.output
+    assert not (run.content / "transcripts" / name).exists()
+    (run.content / "transcripts" / name).write_text(text, encoding="utf-8")  # put there by hand: check says so
+    assert f"transcripts/{reason}" in run("content", "check", ok=False).output
+
+
+@pytest.mark.parametrize("guest, length", [("A", 1), ("Dana " * 17, 84)])
+def test_a_guest_name_follows_the_speaker_rule(run, tmp_path, guest, length):
+    """A guest is the default speaker of the episode's tips: a name the speaker rule refuses (one letter,
+    over 80 characters) used to be accepted here, and then every candidate from the episode failed."""
+    path = write_srt(tmp_path / "talk.srt")
+    result = run("content", "add-transcript", str(path), "--title", "Advice", "--guest", guest, ok=False)
+    assert result.exit_code == 1 and f"• guest: a name must be 2 to 80 characters, not {length}" in result.output
+    assert not (run.content / "transcripts" / "talk.srt").exists()
+
+
+def test_the_shortest_guest_name_accepted_gives_candidates_that_can_be_accepted(run, tmp_path):
+    path = write_srt(tmp_path / "talk.srt")
+    assert "Transcript added" in run("content", "add-transcript", str(path), "--title", "Advice",
+                                     "--guest", "Al").output
+    first = run("content", "review").output.splitlines()[1].split()[0].lstrip("#")
+    fields = tmp_path / "accept.yaml"
+    fields.write_text(yaml.safe_dump({
+        "title": "Practice every single day", "tip": "Practise daily and write about what you learned.",
+        "quote": "my advice is that you should build small projects and make sure you finish every one of them",
+        "topics": "learning", "questions": "how often should I practice?\nshould I write a blog?\nhow do I learn?"}))
+    accepted = run("content", "review", "--accept", first, "--file", str(fields))
+    assert "Tip added" in accepted.output and "— Al ·" in accepted.output  # the guest, as the speaker
+
+
+def test_a_speaker_typed_in_chat_follows_the_same_rule(bot):
+    output = console(bot, f"/tips edit {TIP} speaker=B")
+    assert "• speaker: a name must be 2 to 80 characters, not 1" in output and "To save:" not in output
