@@ -120,10 +120,8 @@ def tips(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def hack(ctx: Context, as_json: bool, channel: str | None, date_: dt.datetime | None) -> None:
     """Show the career hack CHANNEL gets on DATE (the same tip the scheduled post uses)."""
-    if channel is None:
-        channel = CHANNEL_LESS
-    else:  # a typo must not get a confident tip "for" a channel that gets no posts
-        channel = ctx.subscribed(channel, ". Leave out --channel for the hack of a channel without a subscription.")
+    # a typo must not pass unseen (channel_key warns); the tip is still printed, as the JSON contract promises
+    channel = CHANNEL_LESS if channel is None else ctx.channel_key(channel)
     day = date_.date() if date_ else None
     reply = ctx.bot.hack(channel, day)
     if as_json:

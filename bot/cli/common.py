@@ -76,6 +76,19 @@ class Context:
         return sub.channel  # type: ignore[union-attr]
 
 
+    def channel_key(self, channel: str) -> str:
+        """CHANNEL's subscription key (CHANNEL is a key or a bare id). Without a subscription: a warning on
+        stderr naming the subscribed ones, and CHANNEL as a key (a bare id as a console channel)."""
+        from bot.core import subscriptions
+
+        sub = subscriptions.lookup(self.bot.db, channel)
+        if sub is not None:
+            return sub.channel
+        click.echo(f"warning: {subscriptions.not_subscribed(self.bot.db, channel)}. This is the tip it would get "
+                   "once subscribed.", err=True)
+        return channel if ":" in channel else f"console:{channel}"
+
+
 def pass_ctx(fn):  # noqa: ANN001, ANN201
     @click.pass_obj
     @functools.wraps(fn)

@@ -135,7 +135,7 @@ class Tips(app_commands.Group):
     @app_commands.command(description="Post a daily career hack in this channel (moderators)")
     @app_commands.describe(time="Local time, 24 h: 09:00, 17:30 (or 9am)",
                            timezone="IANA timezone, e.g. Europe/Berlin (start typing to pick one)",
-                           days="daily (default), weekdays, weekends, or days like mon,wed,fri",
+                           days="daily, weekdays, weekends, or days like mon,wed,fri (new: daily; else kept)",
                            topics="Only tips on these topics, comma separated (start typing)")
     @moderator_only
     async def subscribe(self, interaction: discord.Interaction, time: str, timezone: str, days: str | None = None,
