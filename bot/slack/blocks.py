@@ -193,7 +193,7 @@ def render(reply: Reply, *, public: bool = False, shared_by: str | None = None) 
     if reply.text:
         blocks += text_sections(reply.text)
     if reply.note:
-        blocks.append(context(f"_{clip(reply.note, 500)}_"))
+        blocks.append(context(f"_{clip(plain(reply.note), 500)}_"))  # may quote the member (bot/core/search.py)
     room = MAX_BLOCKS - len(blocks) - 4  # keep space for suggestions, buttons, footer
     for number, card in enumerate(reply.cards, start=1):
         more = card_blocks(card, number if len(reply.cards) > 1 else None)

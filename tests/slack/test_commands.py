@@ -150,6 +150,16 @@ async def test_formatting_and_links_in_the_question_stay_text_when_shared(slack_
     assert all(block.get("text", {}).get("verbatim", True) for block in shared["blocks"] if "text" in block)
 
 
+async def test_the_question_quoted_in_a_note_stays_text(slack_http):
+    """A greeting and an introduction, then the question: the note quotes the question sentence."""
+    await slack_http.command("/ask", "Hi everyone! I'm Maria, a chemist from Spain. How do I find a *mentor*?")
+    message = await slack_http.reply()
+    note = message["blocks"][1]["elements"][0]
+    assert note["text"] == "_I answered the question in your message: “How do I find a \u2217mentor\u2217?”_"
+    assert note["verbatim"] is True
+    assert "mentor" in joined(message).lower() and "No tip on that yet" not in joined(message)
+
+
 async def test_mentions_in_content_are_escaped_too(slack_http, slack_bot):
     top = slack_bot.ask(MENTOR).cards[0]
     slack_bot.db.execute("UPDATE tips SET quote = quote || ' <!everyone> <@U0BOSS>', "
