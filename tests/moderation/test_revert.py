@@ -304,7 +304,7 @@ async def test_slack_revert_of_a_subscription_change_typed_in_the_channel(slack_
         return said[name]
 
     await tips("subscribe 09:00 Europe/Berlin weekdays", "UMOD", "first")
-    await tips("subscribe 17:30 Europe/Berlin", "UMOD", "second")
+    await tips("subscribe 17:30 Europe/Berlin daily", "UMOD", "second")
     before = subscriptions.get(slack_bot.db, "slack:C0TEAM")
     listing = await tips("history", "UMOD", "history")
     change = latest(slack_bot).id
