@@ -428,6 +428,7 @@ class Searcher:
                                   row.topics, scores[getattr(row, key)])
             card.coverage = self._coverage(units, row.stems, row.topics)  # type: ignore[attr-defined]
             card.texts = row.texts  # type: ignore[attr-defined]
+            card.question_stems = row.question_stems  # type: ignore[attr-defined]
             # an example question sharing no stem with the member's covers at most what the topics do
             fits = [self._coverage(units, frozenset(q), row.topics, TOPIC_FIT)
                     for q in row.question_stems if not asked.isdisjoint(q)]
@@ -506,8 +507,7 @@ class Searcher:
 
     def _about(self, units: list[Unit], card: Card) -> float:
         """How much of the question a tip's title, example questions and topics (what it is about) hold."""
-        row = self._tip_rows.get(card.id)
-        asked = row.question_stems if row else ()
+        asked = card.question_stems  # type: ignore[attr-defined]
         return self._coverage(units, frozenset(stems(card.title)).union(*asked), card.topics)
 
     def _select(self, tips: list[Card], passages: list[Card], k: int) -> list[Card]:
