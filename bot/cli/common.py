@@ -75,7 +75,6 @@ class Context:
             fail(subscriptions.not_subscribed(self.bot.db, channel) + hint)
         return sub.channel  # type: ignore[union-attr]
 
-
     def channel_key(self, channel: str) -> str:
         """CHANNEL's subscription key (CHANNEL is a key or a bare id). Without a subscription: a warning on
         stderr naming the subscribed ones, and CHANNEL as a key (a bare id as a console channel)."""

@@ -353,7 +353,15 @@ def not_subscribed(db: Database, text: str, most: int = 8) -> str:
 def save(db: Database, channel: str, *, time: str, timezone: str, days: str | None = None,
          topics: str | list[str] | tuple[str, ...] | None = None, by: Actor | None = None,
          now: dt.datetime | None = None) -> Subscription:
-    """Validate everything first, then create or update the channel's subscription (unpaused).
+    """`update`, returning only the subscription now."""
+    return update(db, channel, time=time, timezone=timezone, days=days, topics=topics, by=by, now=now)[1]
+
+
+def update(db: Database, channel: str, *, time: str, timezone: str, days: str | None = None,
+           topics: str | list[str] | tuple[str, ...] | None = None, by: Actor | None = None,
+           now: dt.datetime | None = None) -> tuple[Subscription | None, Subscription]:
+    """Validate everything first, then create or update the channel's subscription (unpaused);
+    returns it as it was just before (None: a new one) and as it is now, read in the same transaction.
 
     The one rule for every front end (chat, Discord's typed options, `careerbot schedule add`):
     `time` and `timezone` are always given; `days` and `topics` left out (None) keep the channel's
@@ -388,17 +396,7 @@ def save(db: Database, channel: str, *, time: str, timezone: str, days: str | No
         sub: Subscription = get(db, values["channel"])  # type: ignore[assignment]
         _audit(db, by, "subscribe", sub.channel, before, sub)
     _changed()
-    return sub
-
-
-def update(db: Database, channel: str, *, time: str, timezone: str, days: str | None = None,
-           topics: str | list[str] | tuple[str, ...] | None = None, by: Actor | None = None,
-           now: dt.datetime | None = None) -> tuple[Subscription | None, Subscription]:
-    """`save`, returning the subscription as it was just before (None: a new one) too, so that
-    replies can show before → after (the audit row keeps the exact pair)."""
-    platform, channel_id = parse_channel(channel)
-    before = get(db, f"{platform}:{channel_id}")
-    return before, save(db, channel, time=time, timezone=timezone, days=days, topics=topics, by=by, now=now)
+    return before, sub
 
 
 def changes(before: Subscription, after: Subscription) -> list[str]:

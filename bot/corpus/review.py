@@ -104,9 +104,12 @@ def decide(db: Database, item_id: int, status: str, who: str, tip_id: str | None
     return _candidates(db, "WHERE id = ?", [item_id])[0]  # the caller found it, in this transaction
 
 
+STATE = ("status", "tip_id", "decided_by", "decided_at")  # what a decision changes on a candidate
+
+
 def state(item: Candidate) -> dict[str, Any]:
-    """What a decision changes on a candidate: the audit row's before and after."""
-    return {"status": item.status, "tip_id": item.tip_id, "decided_by": item.decided_by, "decided_at": item.decided_at}
+    """A candidate's `STATE`: the audit row's before and after of a decision."""
+    return {key: getattr(item, key) for key in STATE}
 
 
 def reads_as(item: Candidate, recorded: dict[str, Any]) -> bool:
@@ -120,7 +123,7 @@ def put_back(db: Database, item_id: int, recorded: dict[str, Any]) -> dict[str, 
 
     What an older record lacks (who decided, when) was not recorded, and is left empty.
     """
-    now = {key: recorded.get(key) for key in ("status", "tip_id", "decided_by", "decided_at")}
+    now = {key: recorded.get(key) for key in STATE}
     db.execute("UPDATE review_queue SET status = :status, tip_id = :tip_id, decided_by = :decided_by, "
                "decided_at = :decided_at WHERE id = :id", now | {"id": item_id})
     return now
