@@ -104,6 +104,7 @@ class Reply:
     ephemeral: bool = True
     note: str | None = None
     suggestions: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)  # suggested topics' labels by slug, for buttons
     data: dict[str, Any] = field(default_factory=dict)  # for front ends: query, channel, ...
 
     def as_text(self) -> str:

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.core.actors import Actor, ModeratorRules
 from bot.core.reply import Button, Reply, shorten
@@ -114,8 +114,8 @@ class CareerBot:
                 "I couldn't find anything in our episodes that answers that, and I'd rather not guess. "
                 + ("Try asking it another way, or pick a topic below." if topics else "Try asking it another way."),
                 note=answer.note,
-                suggestions=topics,
                 data={"query": answer.query},
+                **self.suggesting(topics),
             )
         buttons = [Button("share", "Share to channel", style="primary"), Button("more", "Show more")]
         rated = next((c.id for c in answer.results if c.kind == "tip"), None)  # passages are not rated
@@ -131,7 +131,7 @@ class CareerBot:
             topics = self.topic_suggestions(query)
             return Reply("info", "No more tips", "That's everything I have on that question. Try asking it from "
                          + ("another angle, or pick a topic below." if topics else "another angle."),
-                         suggestions=topics)
+                         **self.suggesting(topics))
         return reply
 
     def _topic_counts(self) -> list[tuple[str, str, int]]:
@@ -161,12 +161,12 @@ class CareerBot:
             text = f"There is no topic called “{shorten(name, 60)}”."
             if near:
                 text += f" Did you mean {' or '.join(near)}?"
-            return Reply("no_answer", "Unknown topic", text, suggestions=self.topic_suggestions(first=near))
+            return Reply("no_answer", "Unknown topic", text, **self.suggesting(self.topic_suggestions(first=near)))
         label, total = next(((label, n) for s, label, n in self._topic_counts() if s == slug), (slug, 0))
         cards = self.searcher.browse(slug, limit=limit)
         if not cards:
             return Reply("no_answer", "No tips yet", f"No tips on {label} yet.",
-                         suggestions=self.topic_suggestions())
+                         **self.suggesting(self.topic_suggestions()))
         total = max(total, len(cards))
         more = (f"The first {len(cards)} of {total} tips on {label}. Ask about what you need, e.g. "
                 f"“/ask how do I …”, to get the ones that answer it.") if total > len(cards) else None
@@ -183,6 +183,11 @@ class CareerBot:
         with_tips = [slug for slug, _, n in self._topic_counts() if n]
         named = self.named_topics(question) if question else []
         return [slug for slug in dict.fromkeys([*first, *named, *with_tips]) if slug in with_tips][:limit]
+
+    def suggesting(self, slugs: list[str]) -> dict[str, Any]:
+        """A reply's suggested topics: their slugs (what members type) and labels (what buttons show)."""
+        labels = {slug: label for slug, label, _ in self._topic_counts()}
+        return {"suggestions": slugs, "labels": {slug: labels.get(slug, slug) for slug in slugs}}
 
     def named_topics(self, text: str) -> list[str]:
         """The topics whose terms, label or slug the text uses ("a career change at 40": career-change, age)."""

@@ -205,7 +205,7 @@ def render(reply: Reply, *, public: bool = False, shared_by: str | None = None) 
     if reply.suggestions:
         topics = reply.suggestions[:MAX_SUGGESTIONS]
         blocks.append({"type": "actions", "block_id": "suggestions", "elements": [
-            button(f"topic_{n}", topic, topic[:VALUE_LIMIT]) for n, topic in enumerate(topics)
+            button(f"topic_{n}", reply.labels.get(topic, topic), topic[:VALUE_LIMIT]) for n, topic in enumerate(topics)
         ]})
     elements = []
     for b in reply.buttons:
