@@ -192,11 +192,30 @@ def test_a_tip_whose_example_question_fits_outranks_a_louder_match(bot, monkeypa
     import bot.core.search as search
 
     question = "should I get experience on kaggle or on a volunteer project platform?"
+    fit = search.FIT
+    monkeypatch.setattr(search, "BIGRAMS", 0.0)  # "volunteer project" would decide it too
     monkeypatch.setattr(search, "FIT", 0.0)
     assert bot.searcher.ask(question).results[0].id == "mentoring-platforms-mentoring-club-mentorcruise"
+    monkeypatch.setattr(search, "FIT", fit)
+    assert bot.searcher.ask(question).results[0].id == "what-kaggle-teaches"
     monkeypatch.undo()
     best = bot.searcher.ask(question).results[0]
     assert best.id == "what-kaggle-teaches" and best.fit > 0.5
+
+
+def test_the_tip_with_the_members_word_pairs_outranks_one_with_the_same_words_apart(bot, monkeypatch):
+    """Both tips hold "small", "company", "academia", "first", "data scientist"; one says "first data scientist"."""
+    import bot.core.search as search
+
+    question = "should my first industry job be the first data scientist at a small company, straight from academia?"
+    assert '"first data"' in search.word_pairs(question) and '"should my"' not in search.word_pairs(question)
+    monkeypatch.setattr(search, "BIGRAMS", 0.0)
+    without = bot.searcher.ask(question)
+    assert without.results[0].id == "target-companies-with-people-from-your-field"
+    monkeypatch.undo()
+    found = bot.searcher.ask(question)
+    assert found.results[0].id == "be-wary-of-first-data-scientist-roles"
+    assert found.answered == without.answered  # pairs order the tips; they do not decide whether to answer
 
 
 @pytest.mark.parametrize("question", ["How to say no to extra work so I have time to learn?", "how do I say no to my boss"])

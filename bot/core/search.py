@@ -9,6 +9,7 @@ citations. The thresholds are calibrated in docs/quality.md.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import sys
@@ -38,6 +39,7 @@ COVERAGE_BASE = 0.5
 PASSAGE_SHARE = 0.25
 ANSWER_AT = 14
 SHORT = 3  # a question of at most this many units is answered when one tip covers all of it
+BIGRAMS = 2.0  # ranking: how much the question's neighbouring word pairs count, beside its words (`_paired`)
 FIT = 2.0  # ranking: a tip whose own example question covers the member's question counts up to 1 + FIT times
 TOPIC_FIT = 0.5  # in that fit, a unit matched only through the tip's topics counts this much (topics are shared)
 PASSAGE_COVER = 0.5  # a passage is shown only when it holds at least this share of the question's weight
@@ -120,6 +122,13 @@ def word_phrases(unit: Unit) -> list[str]:
 def unit_phrases(unit: Unit) -> list[str]:
     """One unit's FTS5 phrases: its words and synonyms anywhere, its topics in the topics field."""
     return word_phrases(unit) + [topic_phrase(t) for t in unit.topics]
+
+
+def word_pairs(query: str) -> list[str]:
+    """Neighbouring words of the question, neither a stopword, as FTS5 phrases ("first data", "data scientist")."""
+    said = words(query)
+    return list(dict.fromkeys(fts_phrase(f"{a} {b}") for a, b in itertools.pairwise(said)
+                              if a not in STOPWORDS and b not in STOPWORDS))
 
 
 def overlaps(a: Card, b: Card) -> bool:
@@ -292,7 +301,7 @@ class Searcher:
         """The candidate tips for the units, their word vectors' cosines with the query (by tip id),
         and the results: tips, then passages, or none when not sure."""
         known = self._weigh(units)
-        tips = self._tips(units)
+        tips = self._tips(units, query)
         similar = (word_vectors.shared().similarity(self.db, query, {c.id: c.texts for c in tips})  # type: ignore[attr-defined]
                    if WORD_VECTORS and tips else {})
         meaning = max(similar.values(), default=0.0)
@@ -397,12 +406,12 @@ class Searcher:
         """`tip_phrases` as one FTS5 expression: FTS5's bm25() of it gives the scores `_tips` ranks by."""
         return " OR ".join(self.tip_phrases(units))
 
-    def _tips(self, units: list[Unit]) -> list[Card]:
+    def _tips(self, units: list[Unit], query: str = "") -> list[Card]:
         """Candidates by bm25 (see `tip_phrases` and bot/core/ranking.py), then ordered by their fit."""
         ranked = self._ranked["tips"].top(self.tip_phrases(units), CANDIDATES * 2)
         scores = {n: score * EXPANSION_SHARE for n, score in ranked}  # back to typed + share × expanded
-        cards = self._tip_cards("n", scores, units)
-        return sorted(cards, key=lambda c: c.score * (1 + FIT * c.fit), reverse=True)[:CANDIDATES]  # type: ignore[attr-defined]
+        cards = self._tip_cards("n", scores, units, self._paired(query))
+        return sorted(cards, key=lambda c: c.order, reverse=True)[:CANDIDATES]  # type: ignore[attr-defined]
 
     def _read_tips(self, sql: str, params: list) -> list[TipRow]:
         """Active tips' rows (`TipRow.COLUMNS`, selected by `sql`), kept by n and by id until the content changes."""
@@ -413,8 +422,17 @@ class Searcher:
             self._tip_rows[row.n] = self._tip_rows[row.id] = row
         return rows
 
-    def _tip_cards(self, key: str, scores: dict, units: list[Unit]) -> list[Card]:
-        """Cards of the active tips whose `key` column ("n" or "id") is in `scores`, with their coverage and fit."""
+    def _paired(self, query: str) -> dict[int, float]:
+        """bm25 scores (by tip row) of the question's neighbouring word pairs (`word_pairs`), to order the
+        candidates: of two tips sharing the question's words, the one saying "first data scientist" as the
+        member did comes first. Only the best-scored rows count; pairs are rare, so the candidates are among them.
+        Not in the confidence to answer: a pair's idf is high, and off-topic questions have pairs too."""
+        pairs = self._weighty([([p], self._count("tips", [p])) for p in word_pairs(query)], "tips") if BIGRAMS else []
+        return dict(self._ranked["tips"].top(pairs, CANDIDATES * 8)) if pairs else {}
+
+    def _tip_cards(self, key: str, scores: dict, units: list[Unit], paired: dict[int, float] | None = None) -> list[Card]:
+        """Cards of the active tips whose `key` column ("n" or "id") is in `scores`, with their coverage and fit,
+        and the `order` they rank in (fit and `paired` count there, not in the score the confidence reads)."""
         known = {k: row for k in scores if (row := self._tip_rows.get(k)) is not None}  # local: another thread may clear
         missing = [k for k in scores if k not in known]
         if missing:
@@ -433,6 +451,7 @@ class Searcher:
             fits = [self._coverage(units, frozenset(q), row.topics, TOPIC_FIT)
                     for q in row.question_stems if not asked.isdisjoint(q)]
             card.fit = max(fits) if fits else self._coverage(units, frozenset(), row.topics, TOPIC_FIT)  # type: ignore[attr-defined]
+            card.order = card.score * (1 + FIT * card.fit) + BIGRAMS * EXPANSION_SHARE * (paired or {}).get(row.n, 0.0)  # type: ignore[attr-defined]
             cards.append(card)
         return cards
 
@@ -448,7 +467,7 @@ class Searcher:
         """
         if not words_found and (sure is None or max(similar.values(), default=0.0) < sure):
             return []
-        ranked = {c.id: c.score * (1 + FIT * c.fit) for c in tips}  # type: ignore[attr-defined]
+        ranked = {c.id: c.order for c in tips}  # type: ignore[attr-defined]
         top = max(ranked.values(), default=0.0) or 1.0
         blended = {tid: sim + blend * ranked.get(tid, 0.0) / top for tid, sim in similar.items()}
         chosen = dict(sorted(blended.items(), key=lambda item: item[1], reverse=True)[:CANDIDATES])

@@ -65,7 +65,7 @@ async def test_ask_without_a_match_is_friendly_and_suggests_topics(slack_http, s
     assert list(topics.values()) == slack_bot.topic_suggestions()[:5]
     shown = [e["text"]["text"] for b in message["blocks"] if b.get("block_id") == "suggestions" for e in b["elements"]]
     assert shown == [labels(slack_bot)[slug] for slug in topics.values()]  # "Career change", not career-change
-    assert any(label != slug for label, slug in zip(shown, topics.values()))
+    assert any(label != slug for label, slug in zip(shown, topics.values(), strict=True))
     await slack_http.action("topic_0", topics["topic_0"])
     browse = await slack_http.reply(2)
     assert f"Tips on {labels(slack_bot)[topics['topic_0']]}" in joined(browse)
