@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli.common import Context, fail, pass_ctx
+from bot.cli.common import Context, Group, fail, pass_ctx
 
 if TYPE_CHECKING:
     from bot.core.search import Answer
@@ -23,7 +23,7 @@ CONTENT_HELP = "Content directory (default: CAREERBOT_CONTENT)."
 GLOBAL_OPTIONS = (("--db", "db_path", DB_HELP), ("--content", "content_dir", CONTENT_HELP))
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "db_path", type=click.Path(path_type=Path), help=DB_HELP)
 @click.option("--content", "content_dir", type=click.Path(path_type=Path), help=CONTENT_HELP)
 @click.version_option(package_name="careerbot")
@@ -45,6 +45,7 @@ def serve(ctx: Context) -> None:
     """Run every configured front end and the scheduler; the console when no tokens are set."""
     from bot.serve import run
 
+    ctx.require_writable("careerbot serve")
     run(ctx.settings, ctx.bot)
 
 
@@ -54,6 +55,7 @@ def chat(ctx: Context) -> None:
     """The console front end: /ask, /hack, /topics, /tips, as the chat platforms answer them."""
     from bot.console import Console
 
+    ctx.require_writable("careerbot chat")
     Console(ctx.bot).run()
 
 
