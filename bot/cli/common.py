@@ -118,6 +118,9 @@ class Context:
 
         sub = subscriptions.lookup(self.bot.db, channel)
         if sub is not None:
+            if problem := sub.problem():
+                click.echo(f"warning: {sub.channel}: not posted: {problem}. This is the tip it would get by UTC.",
+                           err=True)
             return sub.channel
         click.echo(f"warning: {subscriptions.not_subscribed(self.bot.db, channel)}. This is the tip it would get "
                    "once subscribed.", err=True)

@@ -50,7 +50,7 @@ def add(ctx: Context, channel: str, time_: str, timezone: str, days: str | None,
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 @pass_ctx
 def list_(ctx: Context, as_json: bool) -> None:
-    """List subscriptions with their next post, last post and failures."""
+    """List subscriptions with their next post, last post and failures (and any that cannot be posted here)."""
     from bot.core import subscriptions
 
     now = dt.datetime.now(dt.UTC)
@@ -66,6 +66,8 @@ def list_(ctx: Context, as_json: bool) -> None:
         state = "paused" if row["paused"] else (f"next {row['next_post_local']}" if row["next_post"] else "-")
         if not row["posted"]:
             state = "never posted (the console has no scheduler)"
+        if row["problem"]:
+            state = f"NOT POSTED: {row['problem']}"
         last = row["last_post"]
         line = (f"{row['channel']:28} {row['time']} {row['timezone']:20} {row['days']:14} "
                 f"{','.join(row['topics']) or 'all topics':20} {state}")

@@ -125,6 +125,7 @@ def pick_for(bot: CareerBot, channel: str, day: dt.date, now: dt.datetime | None
     sub = subscriptions.get(db, channel)
     if sub is None:
         return calendar_pick(channel, day, catalogue)
+    sub = sub.reckoned()  # in UTC when this host lacks its timezone
     history = db.execute(
         f"SELECT date, tip_id FROM posts WHERE channel = ? AND date < ? AND status IN ({','.join('?' * len(POSTED))}) "
         "ORDER BY date", [channel, day.isoformat(), *POSTED]
@@ -174,6 +175,7 @@ def hack_for(bot: CareerBot, channel: str, date: dt.date, now: dt.datetime | Non
 
 
 def local_today(bot: CareerBot, channel: str) -> dt.date:
-    """Today in the channel's timezone when it is subscribed, else the bot's (UTC) today."""
+    """Today in the channel's timezone when it is subscribed (UTC when the host lacks that timezone), else
+    the bot's (UTC) today."""
     sub = subscriptions.get(bot.db, channel)
-    return sub.local_date(bot.now()) if sub else bot.today()
+    return sub.reckoned().local_date(bot.now()) if sub else bot.today()

@@ -52,6 +52,11 @@ class ScheduleError(ValueError):
     """Bad schedule input; the message is shown to the member as is, and nothing was saved."""
 
 
+class UnknownZone(ScheduleError):
+    """A stored subscription's timezone that this host's timezone database lacks (a database moved from
+    another host, an older tzdata): the channel's days and post times cannot be reckoned here."""
+
+
 # -- parsing -------------------------------------------------------------------------------
 def parse_time(text: str) -> str:
     """`09:00`, `9:00`, `9am`, `5:30pm` → `HH:MM` (24 h)."""
@@ -68,9 +73,23 @@ def parse_time(text: str) -> str:
     return f"{hour:02d}:{minute:02d}"
 
 
+# Files in a zoneinfo directory that zoneinfo loads but that are no IANA zone: the host's own zone
+# (`localtime`, which differs from host to host), tzdata's placeholder `Factory`, the rule template
+# `posixrules`, and the `posix/` and `right/` (leap seconds) copies of the real zones.
+NOT_ZONES = frozenset({"localtime", "factory", "posixrules"})
+NOT_ZONE_PREFIXES = ("posix/", "right/")
+
+
 @functools.cache
 def _zones() -> dict[str, str]:
-    return {name.lower(): name for name in zoneinfo.available_timezones()}
+    """Every IANA timezone name the host knows, by its lower case (read once a process: about 60 ms)."""
+    return {name.lower(): name for name in zoneinfo.available_timezones()
+            if name.lower() not in NOT_ZONES and not name.lower().startswith(NOT_ZONE_PREFIXES)}
+
+
+def timezone_names() -> list[str]:
+    """The timezones a subscription may name, sorted (Discord's autocomplete offers these)."""
+    return sorted(_zones().values())
 
 
 def parse_timezone(text: str) -> str:
@@ -228,7 +247,25 @@ class Subscription:
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.timezone)
+        """The channel's timezone; UnknownZone when this host lacks it (see `problem`)."""
+        try:
+            return zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise UnknownZone(f"its timezone “{shorten(self.timezone, QUOTED)}” is not known on this host: subscribe "
+                              "it again with a current IANA name (or update the host's tzdata)") from None
+
+    def problem(self) -> str | None:
+        """Why the scheduler cannot post this subscription on this host (its timezone), or None."""
+        try:
+            self.zone  # noqa: B018 - loading it is the check
+        except UnknownZone as exc:
+            return str(exc)
+        return None
+
+    def reckoned(self) -> Subscription:
+        """This subscription to reckon days and times with: in UTC when the host lacks its timezone
+        (what `/hack` shows for it then), else itself."""
+        return replace(self, timezone="UTC") if self.problem() else self
 
     @property
     def weekdays(self) -> frozenset[int]:
@@ -520,8 +557,10 @@ def last_post(db: Database, channel: str) -> dict[str, Any] | None:
 
 
 def status(db: Database, sub: Subscription, now: dt.datetime) -> dict[str, Any]:
-    """What `/tips schedule` and `careerbot schedule list` show about one subscription."""
-    upcoming = sub.next_post(now)
+    """What `/tips schedule` and `careerbot schedule list` show about one subscription; `problem` says why
+    it cannot be posted on this host (then there is no next post)."""
+    problem = sub.problem()
+    upcoming = None if problem else sub.next_post(now)
     return {
         **sub.as_dict(),
         "next_post": None if sub.paused or upcoming is None or not posted(sub) else upcoming.strftime(STAMP),
@@ -529,6 +568,7 @@ def status(db: Database, sub: Subscription, now: dt.datetime) -> dict[str, Any]:
         "last_post": last_post(db, sub.channel),
         "failing": sub.failures > 0,
         "posted": posted(sub),
+        "problem": problem,
     }
 
 
@@ -591,7 +631,9 @@ def schedule(bot: CareerBot, actor: Actor, now: dt.datetime | None = None) -> Re
                      f"This channel isn't subscribed. A moderator can start it with {USAGE}")
     info = status(bot.db, sub, now)
     lines = [f"Schedule: {sub.describe()}."]
-    if sub.paused:
+    if info["problem"]:
+        lines.append(f"⚠ Not posted: {info['problem']}.")
+    elif sub.paused:
         lines.append("Paused: no posts until a moderator runs /tips resume.")
     elif upcoming := _next_post_line(sub, now):
         lines.append(upcoming)

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from bot.core import subscriptions
+from bot.core.actors import Actor
 from bot.core.service import CareerBot
 from bot.scheduler import DailyScheduler
 from bot.store import open_db
@@ -188,6 +189,38 @@ def test_hack_for_a_channel_without_subscription_warns_naming_the_known_ones(run
     assert channel_less.exit_code == 0 and json.loads(channel_less.output)["tip"]["id"]
     paused = run("schedule", "pause", "slack:C0123ABX")
     assert paused.exit_code == 1 and "subscribed channels: discord:123456789012345678, slack:C0123ABC" in paused.output
+
+
+async def test_a_stored_timezone_the_host_lacks_is_reported_and_the_other_channels_carry_on(
+        run, db_file, rules, caplog):
+    """A database from a host with a newer tzdata (say): list, hack and the scheduler crashed on it."""
+    run("schedule", "add", "slack:C0123ABC", "--time", "09:00", "--timezone", "UTC")
+    run("schedule", "add", "slack:C0MARS", "--time", "09:00", "--timezone", "UTC")
+    db = open_db(db_file)
+    db.execute("UPDATE subscriptions SET timezone = 'Mars/Olympus_Mons' WHERE channel = 'slack:C0MARS'")
+    why = "its timezone “Mars/Olympus_Mons” is not known on this host: subscribe it again"
+    listed = run("schedule", "list")
+    assert listed.exit_code == 0
+    mars, fine = sorted(listed.output.splitlines(), reverse=True)
+    assert mars.startswith("slack:C0MARS") and f"NOT POSTED: {why}" in mars and "next " in fine
+    rows = {r["channel"]: r for r in json.loads(run("schedule", "list", "--json").output)}
+    assert why in rows["slack:C0MARS"]["problem"] and rows["slack:C0MARS"]["next_post"] is None
+    assert rows["slack:C0123ABC"]["problem"] is None
+    hack = run("hack", "--json", "--channel", "slack:C0MARS", "--date", "2025-03-07")
+    assert hack.exit_code == 0 and json.loads(hack.stdout)["tip"]["id"]
+    assert hack.stderr.startswith(f"warning: slack:C0MARS: not posted: {why}")
+    assert run("hack", "--channel", "C0MARS").exit_code == 0  # today, reckoned in UTC
+    bot = CareerBot(db, rules=rules)
+    shown = subscriptions.schedule(bot, Actor("slack", "UMOD", "C0MARS"))
+    assert f"⚠ Not posted: {why}" in shown.text
+    poster = RecordingPoster()
+    now = dt.datetime.now(dt.UTC).replace(hour=9, minute=1)
+    scheduler = DailyScheduler(bot, {"slack": poster}, clock=lambda: now, sleep=Sleeps(), pacing=FAST)
+    with caplog.at_level("WARNING", logger="bot.scheduler"):
+        await scheduler.run_due(now + dt.timedelta(days=1))
+        await scheduler.run_due(now + dt.timedelta(days=2))
+    assert [c for c, _ in poster.sent] == ["C0123ABC", "C0123ABC"]
+    assert [r.getMessage().startswith(f"slack:C0MARS: not posted: {why}") for r in caplog.records] == [True]
 
 
 def test_a_console_subscription_is_listed_as_never_posted(run):

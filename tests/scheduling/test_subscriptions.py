@@ -145,6 +145,16 @@ def test_parse_timezone_is_case_insensitive_and_canonical():
         parse_timezone("Berlin")
 
 
+@pytest.mark.parametrize("text", ["localtime", "Factory", "factory", "posixrules", "posix/Europe/Berlin",
+                                  "right/UTC"])
+def test_parse_timezone_takes_only_iana_zones(text):
+    """zoneinfo loads these files too (`localtime` is whatever the host is set to), but none is an IANA zone."""
+    with pytest.raises(ScheduleError, match="not a timezone I know"):
+        parse_timezone(text)
+    assert text not in subscriptions.timezone_names()
+    assert parse_timezone("US/Eastern") == "US/Eastern" and parse_timezone("etc/gmt+5") == "Etc/GMT+5"
+
+
 def test_channel_keys_are_checked():
     assert subscriptions.parse_channel("slack:C0123ABC") == ("slack", "C0123ABC")
     assert subscriptions.parse_channel("discord:123456789012345678") == ("discord", "123456789012345678")
