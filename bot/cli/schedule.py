@@ -44,6 +44,8 @@ def add(ctx: Context, channel: str, time_: str, timezone: str, days: str | None,
     elif nxt:
         line += f"; next post {nxt.astimezone(sub.zone):%Y-%m-%d %H:%M %Z}"
     click.echo(line)
+    if thin := subscriptions.few_tips(ctx.bot.db, sub):
+        click.echo(f"warning: {thin}", err=True)
 
 
 @schedule.command(name="list")

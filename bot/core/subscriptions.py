@@ -44,6 +44,7 @@ QUOTED = 60  # characters of a member's input quoted back in an error
 STAMP = "%Y-%m-%dT%H:%M:%SZ"
 USAGE = "/tips subscribe 09:00 Europe/Berlin [weekdays | mon,wed,fri] [topics…]"
 ALL_TOPICS = "all"  # as the topics: every topic (clears a topics filter)
+FEW_TIPS = 7  # a topics filter with fewer active tips than a week of posts gets a note when subscribing
 # Platforms no scheduler posts to: the console is a local front end with no poster, in any process.
 NOT_POSTED = frozenset({"console"})
 
@@ -454,6 +455,24 @@ def change_text(before: Subscription | None, after: Subscription) -> str:
     return f"{', '.join(changed)} (now {after.describe()})" if changed else f"unchanged: {after.describe()}"
 
 
+def few_tips(db: Database, sub: Subscription) -> str | None:
+    """Why a topics filter makes for a thin rotation: its topics hold fewer active tips than FEW_TIPS
+    (a week of posts), so each comes back within the week (one tip: every day). None otherwise."""
+    if not sub.topics:
+        return None
+    from bot.core.hack import Catalogue  # the rotation's own rule for which tips a channel gets
+
+    catalogue = Catalogue.load(db)
+    n = len(catalogue.eligible(sub.topics))
+    if n >= FEW_TIPS or n == len(catalogue.active):  # enough, or no tip on them: every tip is posted
+        return None
+    topics = ", ".join(sub.topics)
+    if n == 1:
+        return f"{topics} has only one tip, so it would be posted every day: add topics, or use all."
+    return f"{topics} {'have' if len(sub.topics) > 1 else 'has'} only {n} tips, so each comes back every {n} posts: " \
+           "add topics, or use all, for more variety."
+
+
 def posted(sub: Subscription) -> bool:
     """Whether any scheduler ever posts this subscription (the console has none)."""
     return sub.platform not in NOT_POSTED
@@ -590,6 +609,8 @@ def subscribe(bot: CareerBot, actor: Actor, time: str, timezone: str, days: str 
     upcoming = _next_post_line(sub, now)
     if upcoming:
         lines.append(upcoming)
+    if thin := few_tips(bot.db, sub):
+        lines.append(f"Note: {thin}")
     return Reply("info", "Daily career hack scheduled", "\n".join(lines),
                  data={"subscription": sub.as_dict(), "before": before.as_dict() if before else None})
 

@@ -151,6 +151,15 @@ def test_add_refuses_empty_days_and_topics_as_chat_does(run, db_file, option, va
     assert subscriptions.get(open_db(db_file), "slack:C0123ABC") == before
 
 
+def test_add_warns_when_the_topics_hold_less_than_a_week_of_tips(run):
+    thin = run("schedule", "add", "slack:C0123ABC", "--time", "09:00", "--timezone", "UTC", "--topics", "saying-no")
+    assert thin.exit_code == 0 and thin.stdout.startswith("slack:C0123ABC: every day at 09:00 (UTC), on saying-no")
+    assert thin.stderr == ("warning: saying-no has only 2 tips, so each comes back every 2 posts: add topics, or use "
+                           "all, for more variety.\n")
+    plenty = run("schedule", "add", "slack:C0123ABC", "--time", "09:00", "--timezone", "UTC", "--topics", "mentors")
+    assert plenty.exit_code == 0 and plenty.stderr == ""
+
+
 def test_rerunning_add_keeps_what_is_not_given_and_prints_before_and_after(run, db_file):
     first = run("schedule", "add", "slack:C0123ABC", "--time", "09:00", "--timezone", "Europe/Berlin",
                 "--days", "weekdays", "--topics", "mentors,interviews")

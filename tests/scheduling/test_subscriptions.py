@@ -104,6 +104,20 @@ def test_pause_resume_unsubscribe_and_schedule(bot, moderator):
     assert actions == ["subscribe", "pause", "resume", "unsubscribe"]
 
 
+def test_subscribing_to_topics_with_few_tips_says_they_repeat(bot, moderator):
+    """QA: a topic with one tip posts it every day, two alternate; fewer than a week's worth gets a note."""
+    one = bot.tips_command(moderator, "subscribe 09:00 UTC age")
+    assert one.title == "Daily career hack scheduled"
+    assert one.text.splitlines()[-1] == "Note: age has only one tip, so it would be posted every day: add topics, or use all."
+    two = bot.tips_command(moderator, "subscribe 09:00 UTC topics:saying-no")
+    assert two.text.splitlines()[-1] == ("Note: saying-no has only 2 tips, so each comes back every 2 posts: add "
+                                         "topics, or use all, for more variety.")
+    three = bot.tips_command(moderator, "subscribe 09:00 UTC saying-no age")
+    assert "Note: saying-no, age have only 3 tips" in three.text
+    for plenty in ("subscribe 09:00 UTC mentors", "subscribe 09:00 UTC topics:all"):
+        assert "Note:" not in bot.tips_command(moderator, plenty).text
+
+
 def test_schedule_shows_next_post_in_local_time_and_failures(bot, moderator):
     subscriptions.save(bot.db, "slack:C1", time="09:00", timezone="Europe/Berlin", days="weekdays",
                        now=utc(2025, 3, 1))
