@@ -113,6 +113,10 @@ def _pause(ctx: Context, channel: str, paused: bool) -> None:
     from bot.core import subscriptions
 
     key = ctx.subscribed(channel)
-    if not subscriptions.set_paused(ctx.bot.db, key, paused, cli_actor()):
+    before = subscriptions.set_paused(ctx.bot.db, key, paused, cli_actor())
+    if before is None:
         fail(subscriptions.not_subscribed(ctx.bot.db, channel))  # removed meanwhile
+    if before.paused == paused:
+        click.echo(f"nothing to do: {key} is already {'paused' if paused else 'running'}")
+        return
     click.echo(f"{'paused' if paused else 'resumed'} {key}")

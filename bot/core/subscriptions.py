@@ -502,16 +502,19 @@ def remove(db: Database, channel: str, by: Actor | None = None) -> bool:
     return before is not None
 
 
-def set_paused(db: Database, channel: str, paused: bool, by: Actor | None = None) -> bool:
-    """Pause or resume; False when the channel is not subscribed."""
+def set_paused(db: Database, channel: str, paused: bool, by: Actor | None = None) -> Subscription | None:
+    """Pause or resume; returns the subscription as it was (None: the channel is not subscribed).
+
+    A channel already paused (or running, for a resume) is left as it is, and no change is audited.
+    """
     with transaction(db):
         before = get(db, channel)
-        if before is not None:
+        if before is not None and before.paused != paused:
             db.execute("UPDATE subscriptions SET paused = ? WHERE channel = ?", [int(paused), channel])
             _audit(db, by, "pause" if paused else "resume", channel, before, replace(before, paused=paused))
-    if before is not None:
+    if before is not None and before.paused != paused:
         _changed()
-    return before is not None
+    return before
 
 
 # What a moderator sets (the failure counters are the scheduler's): a revert compares and restores these.
@@ -635,10 +638,12 @@ def _set_paused(bot: CareerBot, actor: Actor, paused: bool) -> Reply:
     verb = "pause" if paused else "resume"
     if not bot.is_moderator(actor):
         return refused(f"{verb} the daily career hack")
-    sub = get(bot.db, actor.channel)
+    sub = set_paused(bot.db, actor.channel, paused, actor)
     if sub is None:
         return Reply("info", "Not subscribed", f"This channel has no daily career hack to {verb}. Usage: {USAGE}")
-    set_paused(bot.db, actor.channel, paused, actor)
+    if sub.paused == paused:
+        return Reply("info", "Nothing to do", "The daily career hack is already paused here. /tips resume starts it "
+                     "again." if paused else f"The daily career hack is already running here: {sub.describe()}.")
     if paused:
         return Reply("info", "Paused", "The daily career hack is paused here. /tips resume starts it again.")
     return Reply("info", "Resumed", f"The daily career hack is back on: {sub.describe()}.")

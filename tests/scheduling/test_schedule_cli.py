@@ -151,6 +151,17 @@ def test_add_refuses_empty_days_and_topics_as_chat_does(run, db_file, option, va
     assert subscriptions.get(open_db(db_file), "slack:C0123ABC") == before
 
 
+def test_pause_and_resume_that_change_nothing_say_so_and_record_nothing(run, db_file):
+    run("schedule", "add", "slack:C0123ABC", "--time", "09:00", "--timezone", "UTC")
+    assert run("schedule", "pause", "C0123ABC").output == "paused slack:C0123ABC\n"
+    twice = run("schedule", "pause", "C0123ABC")
+    assert twice.exit_code == 0 and twice.output == "nothing to do: slack:C0123ABC is already paused\n"
+    assert run("schedule", "resume", "C0123ABC").output == "resumed slack:C0123ABC\n"
+    assert run("schedule", "resume", "C0123ABC").output == "nothing to do: slack:C0123ABC is already running\n"
+    actions = [a for (a,) in open_db(db_file).execute("SELECT action FROM audit WHERE entity = 'subscription'")]
+    assert actions == ["subscribe", "pause", "resume"]
+
+
 def test_add_warns_when_the_topics_hold_less_than_a_week_of_tips(run):
     thin = run("schedule", "add", "slack:C0123ABC", "--time", "09:00", "--timezone", "UTC", "--topics", "saying-no")
     assert thin.exit_code == 0 and thin.stdout.startswith("slack:C0123ABC: every day at 09:00 (UTC), on saying-no")

@@ -104,6 +104,19 @@ def test_pause_resume_unsubscribe_and_schedule(bot, moderator):
     assert actions == ["subscribe", "pause", "resume", "unsubscribe"]
 
 
+def test_pausing_a_paused_channel_or_resuming_a_running_one_changes_and_records_nothing(bot, moderator):
+    bot.tips_command(moderator, "subscribe 09:00 Europe/Berlin")
+    assert bot.tips_command(moderator, "resume").title == "Nothing to do"  # it is running
+    assert bot.tips_command(moderator, "pause").title == "Paused"
+    again = bot.tips_command(moderator, "pause")
+    assert again.title == "Nothing to do" and "already paused" in again.text
+    assert subscriptions.get(bot.db, "slack:C1").paused
+    assert bot.tips_command(moderator, "resume").title == "Resumed"
+    assert "already running" in bot.tips_command(moderator, "resume").text
+    actions = [a for (a,) in bot.db.execute("SELECT action FROM audit WHERE entity = 'subscription' ORDER BY id")]
+    assert actions == ["subscribe", "pause", "resume"]
+
+
 def test_subscribing_to_topics_with_few_tips_says_they_repeat(bot, moderator):
     """QA: a topic with one tip posts it every day, two alternate; fewer than a week's worth gets a note."""
     one = bot.tips_command(moderator, "subscribe 09:00 UTC age")
