@@ -243,6 +243,19 @@ async def test_a_stored_timezone_the_host_lacks_is_reported_and_the_other_channe
     assert [r.getMessage().startswith(f"slack:C0MARS: not posted: {why}") for r in caplog.records] == [True]
 
 
+@pytest.mark.parametrize("date, message", [
+    ("2026-02-30", "'2026-02-30' is not a real date: February 2026 has 28 days"),
+    ("2026-04-31", "'2026-04-31' is not a real date: April 2026 has 30 days"),
+    ("2026-13-01", "'2026-13-01' is not a real date: there is no month 13"),
+    ("2026-3-7", "'2026-3-7' is not a date: write YYYY-MM-DD, such as 2026-03-07"),
+])
+def test_hack_says_a_date_that_does_not_exist_is_not_a_real_date(run, date, message):
+    """QA: 2026-02-30 was said not to "match the format", though it does."""
+    result = run("hack", "--date", date)
+    assert result.exit_code == 2 and message in result.output and "does not match" not in result.output
+    assert run("hack", "--json", "--date", "2024-02-29").exit_code == 0
+
+
 def test_a_console_subscription_is_listed_as_never_posted(run):
     """No scheduler posts to the console: the listing must not promise a next post there."""
     added = run("schedule", "add", "console:local", "--time", "09:00", "--timezone", "UTC")
