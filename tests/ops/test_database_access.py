@@ -162,6 +162,22 @@ def in_a_read_only_directory(path: Path, backup: Path) -> None:
     one_line(missing.stderr, path.parent / "new.db", "cannot be created")
 
 
+def test_a_read_only_database_of_an_older_schema_says_who_can_upgrade_it(tmp_path):
+    from tests.ops.test_upgrade import old_database
+
+    path = old_database(tmp_path / "v1.db")
+    before = path.read_bytes()
+    path.chmod(0o444)
+    try:
+        result = careerbot(path, "ask", "how do I find a mentor?")
+    finally:
+        path.chmod(0o644)
+    assert result.returncode == 2
+    one_line(result.stderr, path, "schema v1 needs upgrading", "the file is read-only for this user",
+             "careerbot db migrate as the user who owns it")
+    assert path.read_bytes() == before
+
+
 def test_restore_over_a_file_that_is_not_a_database_says_what_to_do(db_file, tmp_path):
     target = tmp_path / "broken" / "careerbot.db"
     target.parent.mkdir()
