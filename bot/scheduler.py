@@ -137,6 +137,7 @@ class DailyScheduler:
         self._tasks: set[asyncio.Task] = set()
         self._unlisten: Callable[[], None] | None = None
         self._stopping = False
+        self._reported: set[tuple[str, str]] = set()  # (channel, timezone) logged as not postable
 
     # -- lifetime -----------------------------------------------------------------------
     async def start(self) -> None:
@@ -185,8 +186,7 @@ class DailyScheduler:
         if self.scheduler is None:
             return
         wanted = {
-            f"hack:{s.channel}": (s.channel, s.time, s.timezone, s.days)
-            for s in subscriptions.all_subscriptions(self.db) if s.platform in self.posters
+            f"hack:{s.channel}": (s.channel, s.time, s.timezone, s.days) for s in self._postable()
         }
         for job_id in set(self._jobs) - set(wanted):
             if self.scheduler.get_job(job_id):
@@ -200,6 +200,21 @@ class DailyScheduler:
             self.scheduler.add_job(self._fire, CronTrigger(**fields), args=[channel], id=job_id,
                                    replace_existing=True)
             self._jobs[job_id] = key
+
+    def _postable(self) -> list[Subscription]:
+        """The subscriptions this scheduler posts: on a platform it has a poster for, and in a timezone this
+        host knows. One it cannot reckon is logged (once a change) and left out; the others carry on."""
+        postable = []
+        for sub in subscriptions.all_subscriptions(self.db):
+            if sub.platform not in self.posters:
+                continue
+            problem = sub.problem()
+            if problem is None:
+                postable.append(sub)
+            elif (sub.channel, sub.timezone) not in self._reported:
+                self._reported.add((sub.channel, sub.timezone))
+                log.warning("%s: not posted: %s", sub.channel, problem)
+        return postable
 
     def jobs(self) -> dict[str, dt.datetime | None]:
         """Channel → next fire time of its cron job (for tests and diagnostics)."""
@@ -239,14 +254,14 @@ class DailyScheduler:
     # -- the work ---------------------------------------------------------------------------
     async def _fire(self, channel: str) -> None:
         sub = subscriptions.get(self.db, channel)
-        if sub is not None and sub.platform in self.posters:
+        if sub is not None and sub.platform in self.posters and sub.problem() is None:
             await self.settle(sub, self.clock())
 
     async def run_due(self, now: dt.datetime | None = None) -> Counter:
         """Settle every subscribed channel at `now`; returns how many days ended how."""
         now = now or self.clock()
         self.rebuild()
-        subs = [s for s in subscriptions.all_subscriptions(self.db) if s.platform in self.posters]
+        subs = self._postable()
         results = await asyncio.gather(*(self.settle(s, now) for s in subs))
         total: Counter = sum(results, Counter())
         if total:

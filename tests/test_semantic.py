@@ -50,6 +50,21 @@ def test_tip_vectors_are_stored_once_and_only_changed_texts_are_embedded_again(d
     assert searcher.embed() == 1  # the "title. tip" text changed; its quote and questions did not
 
 
+def test_a_read_only_database_embeds_its_missing_tips_in_memory(db_file, encoder):
+    """A database this user cannot write (opened mode=ro, bot/store/access.py) is still asked with the blend."""
+    import sqlite3
+
+    from bot.store import Connection, open_read_only
+
+    read_only = open_read_only(db_file, Connection, isolation_level=None, check_same_thread=False)
+    read_only.read_only = True
+    searcher = Searcher(read_only, encoder=encoder, keep_scores=False)
+    assert searcher.ask(ASIDE).results
+    assert read_only.execute("SELECT count(*) FROM tip_vectors").fetchone()[0] == 0
+    read_only.close()
+    assert sqlite3.connect(db_file).execute("SELECT count(*) FROM tip_vectors").fetchone()[0] == 0
+
+
 def test_the_blend_answers_a_need_asked_in_other_words(semantic_db, encoder):
     assert not Searcher(semantic_db).ask(ASIDE).answered  # no word of it is in our vocabulary
     answer = Searcher(semantic_db, encoder=encoder).ask(ASIDE)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli.common import Context, fail, pass_ctx
+from bot.cli.common import Context, Group, fail, pass_ctx
 
 if TYPE_CHECKING:
     from bot.core.search import Answer
@@ -23,7 +25,7 @@ CONTENT_HELP = "Content directory (default: CAREERBOT_CONTENT)."
 GLOBAL_OPTIONS = (("--db", "db_path", DB_HELP), ("--content", "content_dir", CONTENT_HELP))
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "db_path", type=click.Path(path_type=Path), help=DB_HELP)
 @click.option("--content", "content_dir", type=click.Path(path_type=Path), help=CONTENT_HELP)
 @click.version_option(package_name="careerbot")
@@ -45,6 +47,7 @@ def serve(ctx: Context) -> None:
     """Run every configured front end and the scheduler; the console when no tokens are set."""
     from bot.serve import run
 
+    ctx.require_writable("careerbot serve")
     run(ctx.settings, ctx.bot)
 
 
@@ -54,6 +57,7 @@ def chat(ctx: Context) -> None:
     """The console front end: /ask, /hack, /topics, /tips, as the chat platforms answer them."""
     from bot.console import Console
 
+    ctx.require_writable("careerbot chat")
     Console(ctx.bot).run()
 
 
@@ -112,17 +116,38 @@ def tips(ctx: Context, as_json: bool) -> None:
         click.echo(f"{card.id:55} {card.source} {card.stamp:>8}  {card.title}")
 
 
+class Day(click.ParamType):
+    """A day as YYYY-MM-DD; one that does not exist (2026-02-30) is named as such, not as a wrong format."""
+
+    name = "date"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        text = str(value).strip()
+        found = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text, re.ASCII)
+        if found is None:
+            self.fail(f"{text[:40]!r} is not a date: write YYYY-MM-DD, such as 2026-03-07", param, ctx)
+        year, month, day = (int(part) for part in found.groups())
+        if year == 0 or not 1 <= month <= 12:
+            self.fail(f"{text!r} is not a real date: there is no {'year 0' if year == 0 else f'month {month}'}",
+                      param, ctx)
+        days = calendar.monthrange(year, month)[1]
+        if not 1 <= day <= days:
+            self.fail(f"{text!r} is not a real date: {calendar.month_name[month]} {year} has {days} days", param, ctx)
+        return dt.date(year, month, day)
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the tip as a JSON object.")
 @click.option("--channel", help="A subscribed channel: its key (slack:C123, discord:456) or bare id. Left out: "
                                 "the hack of a channel without a subscription (what the console's /hack shows).")
-@click.option("--date", "date_", type=click.DateTime(formats=["%Y-%m-%d"]), help="Day (YYYY-MM-DD), default today.")
+@click.option("--date", "day", type=Day(), help="Day (YYYY-MM-DD), default today.")
 @pass_ctx
-def hack(ctx: Context, as_json: bool, channel: str | None, date_: dt.datetime | None) -> None:
+def hack(ctx: Context, as_json: bool, channel: str | None, day: dt.date | None) -> None:
     """Show the career hack CHANNEL gets on DATE (the same tip the scheduled post uses)."""
     # a typo must not pass unseen (channel_key warns); the tip is still printed, as the JSON contract promises
     channel = CHANNEL_LESS if channel is None else ctx.channel_key(channel)
-    day = date_.date() if date_ else None
     reply = ctx.bot.hack(channel, day)
     if as_json:
         card = reply.cards[0].contract() if reply.cards else None

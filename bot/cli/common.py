@@ -1,4 +1,4 @@
-"""Shared CLI plumbing: lazy settings and bot, one-line errors."""
+"""Shared CLI plumbing: lazy settings and bot, one-line errors (the database's too: `Group`)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,30 @@ import functools
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from bot.settings import Settings, SettingsError, load_settings
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     raise SystemExit(code)
+
+
+class Group(click.Group):
+    """The `careerbot` group: an error SQLite raises about the database file itself, wherever a command
+    meets it (read-only, damaged, not a database, locked …), ends the command with one line, exit 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except sqlite3.DatabaseError as exc:
+            obj = ctx.find_object(Context)
+            if obj is None:
+                raise
+            obj.database_failed(exc)
 
 
 @dataclass
@@ -60,11 +74,33 @@ class Context:
             return open_bot(self.settings, autoload=autoload, answer_only=answer_only)
         except ContentInvalid as exc:
             fail(f"{exc}\n" + "\n".join(f"  {p}" for p in exc.problems[:20]))
-        except (sqlite3.DatabaseError, OSError, SchemaError) as exc:
+        except sqlite3.DatabaseError as exc:
+            self.database_failed(exc, always=True)
+        except (OSError, SchemaError) as exc:
             reason = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) and exc.strerror else exc
             fail(f"CAREERBOT_DB: {self.settings.careerbot_db}: {reason}", 2)
         except Unavailable as exc:
             fail(str(exc), 2)
+
+    def database_failed(self, exc: sqlite3.DatabaseError, always: bool = False) -> NoReturn:
+        """`error: CAREERBOT_DB: <path>: <what is wrong and what to do>`, exit 2, for an error about the
+        database file (bot/store/access.py); any other error is raised as it is, unless `always`."""
+        from bot.store import explain
+
+        reason = explain(exc, self.settings.careerbot_db) or (str(exc) if always else None)
+        if reason is None:
+            raise exc
+        fail(f"CAREERBOT_DB: {self.settings.careerbot_db}: {reason}", 2)
+
+    def require_writable(self, what: str) -> None:
+        """Exit 2 before starting `what` (a long-running front end, which records questions, feedback and
+        posts as it goes) on a database this user cannot write."""
+        from bot.store import unwritable
+
+        reason = unwritable(self.settings.careerbot_db)
+        if reason:
+            fail(f"CAREERBOT_DB: {self.settings.careerbot_db}: read-only: {reason}, and {what} writes to it. Give "
+                 "this user write access to the file and its directory, or run it as the user who owns them", 2)
 
     def subscribed(self, channel: str, hint: str = "") -> str:
         """The key of CHANNEL's subscription (CHANNEL is a key or a bare id); else exit 1 naming the subscribed ones."""
@@ -82,6 +118,9 @@ class Context:
 
         sub = subscriptions.lookup(self.bot.db, channel)
         if sub is not None:
+            if problem := sub.problem():
+                click.echo(f"warning: {sub.channel}: not posted: {problem}. This is the tip it would get by UTC.",
+                           err=True)
             return sub.channel
         click.echo(f"warning: {subscriptions.not_subscribed(self.bot.db, channel)}. This is the tip it would get "
                    "once subscribed.", err=True)

@@ -185,11 +185,29 @@ def history(ctx: Context, tip_id: str | None, limit: int, as_json: bool) -> None
         click.echo(json.dumps(asdict(change), ensure_ascii=False) if as_json else moderation.describe(change))
 
 
+class ChangeNumber(click.ParamType):
+    """A change's number, `68` or `#68` as `content history` prints it (chat's rule: moderation.change_number)."""
+
+    name = "change"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        from bot.core.moderation import change_number
+
+        if isinstance(value, int):
+            return value
+        number = change_number(str(value))
+        if number is None:
+            self.fail(f"{str(value)[:40]!r} is not a change number: give one that content history lists, such as "
+                      "68 or #68", param, ctx)
+        return number  # type: ignore[return-value]
+
+
 @content.command()
-@click.argument("change_id", type=int)
+@click.argument("change_id", type=ChangeNumber())
 @pass_ctx
 def revert(ctx: Context, change_id: int) -> None:
-    """Undo change CHANGE_ID (see `content history`): to a tip, a subscription, a review or a transcript."""
+    """Undo change CHANGE_ID, as `content history` lists it (68 or #68): to a tip, a subscription, a review or
+    a transcript."""
     from bot.core import moderation
 
     _show(moderation.revert(ctx.bot, cli_actor(), change_id))

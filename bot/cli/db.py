@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from bot.cli.common import Context, fail, pass_ctx
+
+if TYPE_CHECKING:
+    from bot.store.backup import BackupError
 
 
 @click.group()
@@ -27,8 +30,6 @@ def migrate(ctx: Context) -> None:
         database = open_db(ctx.settings.careerbot_db, upgrade=False)
         applied = run_migrations(database)
     except SchemaError as exc:
-        fail(f"CAREERBOT_DB: {ctx.settings.careerbot_db}: {exc}")
-    except sqlite3.DatabaseError as exc:
         fail(f"CAREERBOT_DB: {ctx.settings.careerbot_db}: {exc}")
     database.conn.close()
     click.echo(f"schema v{LATEST}: " + (f"applied {applied}" if applied else "already up to date"))
@@ -50,7 +51,7 @@ def backup(ctx: Context, file: str, force: bool) -> None:
     try:
         summary = run_backup(ctx.settings.careerbot_db, file, overwrite=force)
     except BackupError as exc:
-        fail(str(exc))
+        _failed(ctx, exc)
     click.echo(f"backed up {ctx.settings.careerbot_db} to {summary.line()}")
 
 
@@ -68,7 +69,7 @@ def restore(ctx: Context, file: Path) -> None:
     try:
         summary, kept = run_restore(file, ctx.settings.careerbot_db)
     except BackupError as exc:
-        fail(str(exc))
+        _failed(ctx, exc)
     click.echo(f"restored {file} into {summary.line()}")
     if kept is not None:
         click.echo(f"the database it replaced is kept as {kept}")
@@ -77,11 +78,20 @@ def restore(ctx: Context, file: Path) -> None:
 @db.command()
 @pass_ctx
 def check(ctx: Context) -> None:
-    """Run SQLite's integrity check and show the schema version and row counts."""
+    """Run SQLite's integrity check and show the schema version and row counts (works read-only too)."""
     from bot.store.backup import BackupError, inspect
 
     try:
         summary = inspect(ctx.settings.careerbot_db, full_check=True)
     except BackupError as exc:
-        fail(str(exc))
+        _failed(ctx, exc)
     click.echo(f"ok: {summary.line()}")
+
+
+def _failed(ctx: Context, exc: BackupError) -> NoReturn:
+    """One line: about the database (`CAREERBOT_DB: …`, exit 2; what to do when it is damaged), or about FILE (exit 1)."""
+    database = Path(ctx.settings.careerbot_db)
+    if exc.path.resolve() != database.resolve():
+        fail(str(exc))
+    advice = ". Restore a backup (careerbot db restore FILE)" if exc.damaged else ""
+    fail(f"CAREERBOT_DB: {database}: {exc.reason}{advice}", 2)

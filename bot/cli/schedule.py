@@ -44,13 +44,15 @@ def add(ctx: Context, channel: str, time_: str, timezone: str, days: str | None,
     elif nxt:
         line += f"; next post {nxt.astimezone(sub.zone):%Y-%m-%d %H:%M %Z}"
     click.echo(line)
+    if thin := subscriptions.few_tips(ctx.bot.db, sub):
+        click.echo(f"warning: {thin}", err=True)
 
 
 @schedule.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 @pass_ctx
 def list_(ctx: Context, as_json: bool) -> None:
-    """List subscriptions with their next post, last post and failures."""
+    """List subscriptions with their next post, last post and failures (and any that cannot be posted here)."""
     from bot.core import subscriptions
 
     now = dt.datetime.now(dt.UTC)
@@ -66,6 +68,8 @@ def list_(ctx: Context, as_json: bool) -> None:
         state = "paused" if row["paused"] else (f"next {row['next_post_local']}" if row["next_post"] else "-")
         if not row["posted"]:
             state = "never posted (the console has no scheduler)"
+        if row["problem"]:
+            state = f"NOT POSTED: {row['problem']}"
         last = row["last_post"]
         line = (f"{row['channel']:28} {row['time']} {row['timezone']:20} {row['days']:14} "
                 f"{','.join(row['topics']) or 'all topics':20} {state}")
@@ -109,6 +113,10 @@ def _pause(ctx: Context, channel: str, paused: bool) -> None:
     from bot.core import subscriptions
 
     key = ctx.subscribed(channel)
-    if not subscriptions.set_paused(ctx.bot.db, key, paused, cli_actor()):
+    before = subscriptions.set_paused(ctx.bot.db, key, paused, cli_actor())
+    if before is None:
         fail(subscriptions.not_subscribed(ctx.bot.db, channel))  # removed meanwhile
+    if before.paused == paused:
+        click.echo(f"nothing to do: {key} is already {'paused' if paused else 'running'}")
+        return
     click.echo(f"{'paused' if paused else 'resumed'} {key}")

@@ -12,8 +12,11 @@ The rotation is recomputed, never stored, so `/hack` and the scheduled post alwa
 * The state before a day is replayed from the channel's posts (sent or claimed) before it. For a
   future day, the channel's post days whose post time is still ahead are simulated with the same
   rule, so /hack for next Friday shows what Friday will bring if nothing changes meanwhile.
-* A channel with no subscription and no posts (e.g. /hack in the console) uses the same shuffle
-  laid out on the calendar: day n since 2024-01-01 is position n mod len(tips) of cycle n // len.
+* A channel with no subscription (e.g. /hack in the console, or a channel unsubscribed after it
+  was posted to) uses the same shuffle laid out on the calendar: day n since 2024-01-01 is
+  position n mod len(tips) of cycle n // len. Its posts are not replayed (with no post days
+  ahead to simulate, every later day would get the same next tip); a day it was posted shows
+  that post, and subscribing again continues its rotation from the posts.
 """
 
 from __future__ import annotations
@@ -120,18 +123,18 @@ def pick_for(bot: CareerBot, channel: str, day: dt.date, now: dt.datetime | None
     if row and row[0] in set(catalogue.active):
         return row[0]
     sub = subscriptions.get(db, channel)
+    if sub is None:
+        return calendar_pick(channel, day, catalogue)
+    sub = sub.reckoned()  # in UTC when this host lacks its timezone
     history = db.execute(
         f"SELECT date, tip_id FROM posts WHERE channel = ? AND date < ? AND status IN ({','.join('?' * len(POSTED))}) "
         "ORDER BY date", [channel, day.isoformat(), *POSTED]
     ).fetchall()
-    if sub is None and not history:
-        return calendar_pick(channel, day, catalogue)
-    rotation = Rotation(channel, frozenset(catalogue.eligible(sub.topics if sub else ())), catalogue.topics)
+    rotation = Rotation(channel, frozenset(catalogue.eligible(sub.topics)), catalogue.topics)
     for _, tip_id in history:
         rotation.add(tip_id)
-    if sub is not None:
-        for _ in _upcoming(db, sub, day, history[-1][0] if history else None, now or bot.now()):
-            rotation.add(rotation.pick())  # type: ignore[arg-type]
+    for _ in _upcoming(db, sub, day, history[-1][0] if history else None, now or bot.now()):
+        rotation.add(rotation.pick())  # type: ignore[arg-type]
     return rotation.pick()
 
 
@@ -172,6 +175,7 @@ def hack_for(bot: CareerBot, channel: str, date: dt.date, now: dt.datetime | Non
 
 
 def local_today(bot: CareerBot, channel: str) -> dt.date:
-    """Today in the channel's timezone when it is subscribed, else the bot's (UTC) today."""
+    """Today in the channel's timezone when it is subscribed (UTC when the host lacks that timezone), else
+    the bot's (UTC) today."""
     sub = subscriptions.get(bot.db, channel)
-    return sub.local_date(bot.now()) if sub else bot.today()
+    return sub.reckoned().local_date(bot.now()) if sub else bot.today()

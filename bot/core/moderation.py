@@ -919,13 +919,20 @@ def _cmd_history(bot: CareerBot, actor: Actor, rest: str) -> Reply:
     return tip_id if isinstance(tip_id, Reply) else history_reply(bot, actor, tip_id)
 
 
+def change_number(text: str) -> int | None:
+    """A change's number as the history prints it (`#77`) or bare (`77`); None when `text` is not one.
+    The one rule for `/tips revert` and `careerbot content revert`."""
+    found = re.fullmatch(r"#?(\d{1,12})", (text or "").strip(), re.ASCII)
+    return int(found.group(1)) if found else None
+
+
 @subcommand("revert", "revert <change>", "Undo a change (a tip's, a subscription's, a review decision, "
                                           "an added transcript)", moderator=True)
 def _cmd_revert(bot: CareerBot, actor: Actor, rest: str) -> Reply:
-    number = rest.strip().lstrip("#")
-    if not number.isdigit() or len(number) > 12:
+    number = change_number(rest)
+    if number is None:
         return _usage("Usage: /tips revert <change number> (see /tips history)")
-    return revert(bot, actor, int(number)).reply
+    return revert(bot, actor, number).reply
 
 
 @subcommand("review", "review [list | accept|reject|skip <n> …]", "Review candidate tips", moderator=True)

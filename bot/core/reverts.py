@@ -41,6 +41,10 @@ def revert_subscription(bot: CareerBot, actor: Actor, change: Change) -> Result:
     channel = change.entity_id
     done = subscriptions.put_back(bot.db, channel, change.after, change.before, actor, change.id)
     if done is None:
+        later = subscriptions.standing_since(bot.db, channel, change.id)
+        if later is not None:
+            return _cannot(f"The daily career hack of {channel} has changed since change #{change.id}: change "
+                           f"#{later[0]} by {later[1]} stands. Revert that first.")
         return changed_since(bot.db, change, f"The daily career hack of {channel}",
                              "Revert the later change first.")
     if change.before is None:

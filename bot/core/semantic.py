@@ -166,8 +166,9 @@ class TipVectors:
                 vectors = self.encoder.encode(list(missing.values()))
                 fresh = dict(zip(missing, vectors, strict=True))
                 conn = getattr(self.db, "conn", self.db)  # a sqlite-utils Database or the bare connection
-                conn.executemany("INSERT OR REPLACE INTO tip_vectors (digest, vector) VALUES (?, ?)",
-                                 [(k, v.tobytes()) for k, v in fresh.items()])
+                if not getattr(conn, "read_only", False):  # read-only (bot/store/access.py): kept in memory only
+                    conn.executemany("INSERT OR REPLACE INTO tip_vectors (digest, vector) VALUES (?, ?)",
+                                     [(k, v.tobytes()) for k, v in fresh.items()])
                 stored.update(fresh)
             order = [(i, k) for i in texts for k in keys[i]]
             self._matrix = (np.vstack([stored[k] for _, k in order]) if order

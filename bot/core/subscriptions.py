@@ -44,12 +44,18 @@ QUOTED = 60  # characters of a member's input quoted back in an error
 STAMP = "%Y-%m-%dT%H:%M:%SZ"
 USAGE = "/tips subscribe 09:00 Europe/Berlin [weekdays | mon,wed,fri] [topics…]"
 ALL_TOPICS = "all"  # as the topics: every topic (clears a topics filter)
+FEW_TIPS = 7  # a topics filter with fewer active tips than a week of posts gets a note when subscribing
 # Platforms no scheduler posts to: the console is a local front end with no poster, in any process.
 NOT_POSTED = frozenset({"console"})
 
 
 class ScheduleError(ValueError):
     """Bad schedule input; the message is shown to the member as is, and nothing was saved."""
+
+
+class UnknownZone(ScheduleError):
+    """A stored subscription's timezone that this host's timezone database lacks (a database moved from
+    another host, an older tzdata): the channel's days and post times cannot be reckoned here."""
 
 
 # -- parsing -------------------------------------------------------------------------------
@@ -68,9 +74,23 @@ def parse_time(text: str) -> str:
     return f"{hour:02d}:{minute:02d}"
 
 
+# Files in a zoneinfo directory that zoneinfo loads but that are no IANA zone: the host's own zone
+# (`localtime`, which differs from host to host), tzdata's placeholder `Factory`, the rule template
+# `posixrules`, and the `posix/` and `right/` (leap seconds) copies of the real zones.
+NOT_ZONES = frozenset({"localtime", "factory", "posixrules"})
+NOT_ZONE_PREFIXES = ("posix/", "right/")
+
+
 @functools.cache
 def _zones() -> dict[str, str]:
-    return {name.lower(): name for name in zoneinfo.available_timezones()}
+    """Every IANA timezone name the host knows, by its lower case (read once a process: about 60 ms)."""
+    return {name.lower(): name for name in zoneinfo.available_timezones()
+            if name.lower() not in NOT_ZONES and not name.lower().startswith(NOT_ZONE_PREFIXES)}
+
+
+def timezone_names() -> list[str]:
+    """The timezones a subscription may name, sorted (Discord's autocomplete offers these)."""
+    return sorted(_zones().values())
 
 
 def parse_timezone(text: str) -> str:
@@ -228,7 +248,25 @@ class Subscription:
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.timezone)
+        """The channel's timezone; UnknownZone when this host lacks it (see `problem`)."""
+        try:
+            return zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise UnknownZone(f"its timezone “{shorten(self.timezone, QUOTED)}” is not known on this host: subscribe "
+                              "it again with a current IANA name (or update the host's tzdata)") from None
+
+    def problem(self) -> str | None:
+        """Why the scheduler cannot post this subscription on this host (its timezone), or None."""
+        try:
+            self.zone  # noqa: B018 - loading it is the check
+        except UnknownZone as exc:
+            return str(exc)
+        return None
+
+    def reckoned(self) -> Subscription:
+        """This subscription to reckon days and times with: in UTC when the host lacks its timezone
+        (what `/hack` shows for it then), else itself."""
+        return replace(self, timezone="UTC") if self.problem() else self
 
     @property
     def weekdays(self) -> frozenset[int]:
@@ -417,6 +455,24 @@ def change_text(before: Subscription | None, after: Subscription) -> str:
     return f"{', '.join(changed)} (now {after.describe()})" if changed else f"unchanged: {after.describe()}"
 
 
+def few_tips(db: Database, sub: Subscription) -> str | None:
+    """Why a topics filter makes for a thin rotation: its topics hold fewer active tips than FEW_TIPS
+    (a week of posts), so each comes back within the week (one tip: every day). None otherwise."""
+    if not sub.topics:
+        return None
+    from bot.core.hack import Catalogue  # the rotation's own rule for which tips a channel gets
+
+    catalogue = Catalogue.load(db)
+    n = len(catalogue.eligible(sub.topics))
+    if n >= FEW_TIPS or n == len(catalogue.active):  # enough, or no tip on them: every tip is posted
+        return None
+    topics = ", ".join(sub.topics)
+    if n == 1:
+        return f"{topics} has only one tip, so it would be posted every day: add topics, or use all."
+    return f"{topics} {'have' if len(sub.topics) > 1 else 'has'} only {n} tips, so each comes back every {n} posts: " \
+           "add topics, or use all, for more variety."
+
+
 def posted(sub: Subscription) -> bool:
     """Whether any scheduler ever posts this subscription (the console has none)."""
     return sub.platform not in NOT_POSTED
@@ -446,16 +502,19 @@ def remove(db: Database, channel: str, by: Actor | None = None) -> bool:
     return before is not None
 
 
-def set_paused(db: Database, channel: str, paused: bool, by: Actor | None = None) -> bool:
-    """Pause or resume; False when the channel is not subscribed."""
+def set_paused(db: Database, channel: str, paused: bool, by: Actor | None = None) -> Subscription | None:
+    """Pause or resume; returns the subscription as it was (None: the channel is not subscribed).
+
+    A channel already paused (or running, for a resume) is left as it is, and no change is audited.
+    """
     with transaction(db):
         before = get(db, channel)
-        if before is not None:
+        if before is not None and before.paused != paused:
             db.execute("UPDATE subscriptions SET paused = ? WHERE channel = ?", [int(paused), channel])
             _audit(db, by, "pause" if paused else "resume", channel, before, replace(before, paused=paused))
-    if before is not None:
+    if before is not None and before.paused != paused:
         _changed()
-    return before is not None
+    return before
 
 
 # What a moderator sets (the failure counters are the scheduler's): a revert compares and restores these.
@@ -466,15 +525,37 @@ def _settings(sub: Subscription | None) -> dict[str, Any] | None:
     return None if sub is None else {key: value for key, value in sub.as_dict().items() if key in SETTINGS}
 
 
+def standing_since(db: Database, channel: str, change: int) -> tuple[int, str] | None:
+    """The latest change to the channel's subscription after change `change` that still stands, as
+    (change, who made it); None when every later change was undone.
+
+    A subscription has no version, so settings alone cannot tell that it changed since (a pause and
+    a resume read as before both); the audit log can. A revert cancels the change it undoes when
+    that change stands, else (a revert of a revert, of an earlier change) it stands itself.
+    """
+    standing: dict[int, str] = {}
+    for number, who, undoes in db.execute(
+            "SELECT id, actor, reverts FROM audit WHERE entity = 'subscription' AND entity_id = ? AND id > ? "
+            "ORDER BY id", [channel, change]).fetchall():
+        if undoes in standing:
+            del standing[undoes]
+        else:
+            standing[number] = who
+    return max(standing.items()) if standing else None
+
+
 def put_back(db: Database, channel: str, expected: dict[str, Any] | None, target: dict[str, Any] | None,
              by: Actor, reverts: int) -> int | None:
     """Revert change `reverts`: set the channel's subscription back to `target` (None: remove it).
 
-    Only while its settings still read as `expected` (the change's after); otherwise nothing
-    changes and None is returned. Audited as a revert; the scheduler is told, as for any change.
+    Only while no later change to it stands (`standing_since`) and its settings still read as
+    `expected` (the change's after); otherwise nothing changes and None is returned. Audited as a
+    revert; the scheduler is told, as for any change.
     """
     with transaction(db):
         current = get(db, channel)
+        if standing_since(db, channel, reverts) is not None:
+            return None
         if _settings(current) != _settings(Subscription.from_dict(expected) if expected else None):
             return None
         if target is None:
@@ -520,8 +601,10 @@ def last_post(db: Database, channel: str) -> dict[str, Any] | None:
 
 
 def status(db: Database, sub: Subscription, now: dt.datetime) -> dict[str, Any]:
-    """What `/tips schedule` and `careerbot schedule list` show about one subscription."""
-    upcoming = sub.next_post(now)
+    """What `/tips schedule` and `careerbot schedule list` show about one subscription; `problem` says why
+    it cannot be posted on this host (then there is no next post)."""
+    problem = sub.problem()
+    upcoming = None if problem else sub.next_post(now)
     return {
         **sub.as_dict(),
         "next_post": None if sub.paused or upcoming is None or not posted(sub) else upcoming.strftime(STAMP),
@@ -529,6 +612,7 @@ def status(db: Database, sub: Subscription, now: dt.datetime) -> dict[str, Any]:
         "last_post": last_post(db, sub.channel),
         "failing": sub.failures > 0,
         "posted": posted(sub),
+        "problem": problem,
     }
 
 
@@ -550,6 +634,8 @@ def subscribe(bot: CareerBot, actor: Actor, time: str, timezone: str, days: str 
     upcoming = _next_post_line(sub, now)
     if upcoming:
         lines.append(upcoming)
+    if thin := few_tips(bot.db, sub):
+        lines.append(f"Note: {thin}")
     return Reply("info", "Daily career hack scheduled", "\n".join(lines),
                  data={"subscription": sub.as_dict(), "before": before.as_dict() if before else None})
 
@@ -574,10 +660,12 @@ def _set_paused(bot: CareerBot, actor: Actor, paused: bool) -> Reply:
     verb = "pause" if paused else "resume"
     if not bot.is_moderator(actor):
         return refused(f"{verb} the daily career hack")
-    sub = get(bot.db, actor.channel)
+    sub = set_paused(bot.db, actor.channel, paused, actor)
     if sub is None:
         return Reply("info", "Not subscribed", f"This channel has no daily career hack to {verb}. Usage: {USAGE}")
-    set_paused(bot.db, actor.channel, paused, actor)
+    if sub.paused == paused:
+        return Reply("info", "Nothing to do", "The daily career hack is already paused here. /tips resume starts it "
+                     "again." if paused else f"The daily career hack is already running here: {sub.describe()}.")
     if paused:
         return Reply("info", "Paused", "The daily career hack is paused here. /tips resume starts it again.")
     return Reply("info", "Resumed", f"The daily career hack is back on: {sub.describe()}.")
@@ -591,7 +679,9 @@ def schedule(bot: CareerBot, actor: Actor, now: dt.datetime | None = None) -> Re
                      f"This channel isn't subscribed. A moderator can start it with {USAGE}")
     info = status(bot.db, sub, now)
     lines = [f"Schedule: {sub.describe()}."]
-    if sub.paused:
+    if info["problem"]:
+        lines.append(f"⚠ Not posted: {info['problem']}.")
+    elif sub.paused:
         lines.append("Paused: no posts until a moderator runs /tips resume.")
     elif upcoming := _next_post_line(sub, now):
         lines.append(upcoming)

@@ -10,7 +10,6 @@ options go to them directly instead of being joined into text.
 from __future__ import annotations
 
 import functools
-import zoneinfo
 
 import discord
 from discord import app_commands
@@ -181,7 +180,7 @@ class Tips(app_commands.Group):
 
 @functools.cache
 def _timezones() -> tuple[str, ...]:
-    return tuple(sorted(zoneinfo.available_timezones()))
+    return tuple(subscriptions.timezone_names())
 
 
 def timezone_names(current: str, limit: int = 25) -> list[str]:

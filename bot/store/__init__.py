@@ -3,6 +3,9 @@
 `connect` gives the bare connection, which is all that answering questions needs: a one-off
 `careerbot ask` opens only that, and so never imports sqlite-utils (which imports numpy, when
 installed, on import). `open_db` wraps the same connection in a sqlite-utils `Database`.
+
+A database file this user cannot write is opened read-only (bot/store/access.py): the commands
+that only read work, and a write fails with SQLite's SQLITE_READONLY, changing nothing.
 """
 
 from __future__ import annotations
@@ -12,14 +15,15 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.store.migrations import LATEST, migrate, version
+from bot.store.access import explain, open_read_only, unwritable
+from bot.store.migrations import LATEST, SchemaError, migrate, version
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
     SQL = sqlite3.Connection | Database  # what code that only runs SQL accepts
 
-__all__ = ["LATEST", "connect", "open_db", "migrate", "transaction", "version"]
+__all__ = ["LATEST", "connect", "explain", "open_db", "migrate", "transaction", "unwritable", "version"]
 
 
 class Connection(sqlite3.Connection):
@@ -33,6 +37,7 @@ class Connection(sqlite3.Connection):
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
         self.lock = threading.RLock()
+        self.read_only = False  # opened with mode=ro: this user cannot write the file (see connect)
 
     def execute(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
         with self.lock:
@@ -53,8 +58,14 @@ class Connection(sqlite3.Connection):
 
 
 def connect(path: str | Path = ":memory:", *, upgrade: bool = True) -> Connection:
-    """Open (creating if needed) the database and bring its schema up to date."""
+    """Open (creating if needed) the database and bring its schema up to date.
+
+    A database this user cannot write is opened read-only, and is not upgraded: an older schema
+    is then a SchemaError saying so.
+    """
     target = str(path)
+    if target != ":memory:" and Path(target).exists() and (reason := unwritable(target)):
+        return _connect_read_only(Path(target), reason, upgrade)
     if target != ":memory:":
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(target, check_same_thread=False, timeout=10.0, isolation_level=None, factory=Connection)
@@ -67,6 +78,22 @@ def connect(path: str | Path = ":memory:", *, upgrade: bool = True) -> Connectio
         from sqlite_utils import Database  # migrations use its FTS helpers
 
         migrate(Database(conn))
+    return conn
+
+
+def _connect_read_only(path: Path, reason: str, upgrade: bool) -> Connection:
+    conn: Connection = open_read_only(path, Connection, check_same_thread=False, timeout=10.0,  # type: ignore[assignment]
+                                      isolation_level=None)
+    conn.read_only = True
+    conn.execute("PRAGMA busy_timeout=10000")
+    current = version(conn)
+    if upgrade and current < LATEST:
+        conn.close()
+        raise SchemaError(f"schema v{current} needs upgrading to v{LATEST}, which writes to it, and {reason}: run "
+                          "careerbot db migrate as the user who owns it")
+    if current > LATEST:
+        conn.close()
+        raise SchemaError(f"database schema v{current} is newer than this careerbot (v{LATEST}); upgrade careerbot")
     return conn
 
 

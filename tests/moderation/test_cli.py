@@ -61,16 +61,23 @@ def test_edit_retire_restore_history_revert(run):
     lines = run("content", "history", TIP).output.splitlines()
     assert [line.split()[3] for line in lines] == ["restore", "retire", "edit", "add"]
     assert WHO in lines[0] and lines[2].endswith(": title")
-    edit_change = lines[2].split()[0].lstrip("#")
+    edit_change = lines[2].split()[0]
+    assert edit_change.startswith("#")  # as history prints it, which `content revert` takes (QA), as chat does
     as_json = [json.loads(line) for line in run("content", "history", TIP, "--json").output.splitlines()]
     assert as_json[2]["before"]["title"] == "Cut back on naysayers and find a supportive circle"
     assert "Reverted" in run("content", "revert", edit_change).output
     assert "title: Cut back on naysayers and find a supportive circle" in run("content", "show", TIP).output
+    undo = run("content", "history", TIP).output.splitlines()[0].split()[0]
+    assert "Reverted" in run("content", "revert", undo.lstrip("#")).output  # bare, too
 
 
 def test_unknown_ids_and_bad_options(run):
     assert run("content", "retire", "no-such-tip", ok=False).exit_code == 1
     assert run("content", "revert", "424242", ok=False).exit_code == 1
+    for bad in ("##5", "#", "five", "5.0", "²"):
+        refused = run("content", "revert", bad, ok=False)
+        assert refused.exit_code == 2 and "is not a change number: give one that content history lists, such as " \
+                                          "68 or #68" in refused.output
     assert "wants field=value" in run("content", "edit", TIP, "--set", "oops", ok=False).output
     assert "nothing to change" in run("content", "edit", TIP, ok=False).output
     assert run("content", "show", "no-such-tip", ok=False).exit_code == 1

@@ -124,6 +124,8 @@ def test_retire_restore_history_revert_by_text(bot, discord_mod):
     latest = history.data["changes"][0]["id"]
     assert bot.tips_command(discord_mod, f"revert #{latest}").title.startswith("Reverted")
     assert m._row(bot.db, TIP)["status"] == "retired"
+    for bad in ("²", "##5", "five"):  # one rule with `content revert` (m.change_number); "²" crashed int()
+        assert "Usage: /tips revert <change number>" in bot.tips_command(discord_mod, f"revert {bad}").text
 
 
 def test_stats_subcommand(bot, mod, member):

@@ -128,6 +128,30 @@ def test_a_subscription_revert_is_refused_while_a_later_change_stands(bot, mod, 
     assert subscriptions.get(bot.db, CHANNEL) is None
 
 
+def test_a_subscription_revert_is_refused_while_a_later_change_stands_though_it_reads_the_same(bot, mod):
+    """QA: subscribe, pause, resume: the settings read as the subscribe left them, but two changes stand
+    since; reverting the subscribe removed the channel's schedule. Undone later changes do not count."""
+    bot.tips_command(mod, "subscribe 09:00 Europe/Berlin")
+    subscribed = latest(bot)
+    bot.tips_command(mod, "pause")
+    paused = latest(bot)
+    bot.tips_command(mod, "resume")
+    resumed = latest(bot)
+    unchanged = state(bot)
+    refused = m.revert(bot, mod, subscribed.id)
+    assert not refused.ok and state(bot) == unchanged
+    assert (f"has changed since change #{subscribed.id}: change #{resumed.id} by slack:UMOD stands. Revert that "
+            "first. Nothing was changed.") in refused.reply.text
+    undo_resume = m.revert(bot, mod, resumed.id)  # paused again: the pause stands, and is the one named
+    assert undo_resume.ok and f"change #{paused.id} by" in m.revert(bot, mod, subscribed.id).reply.text
+    undo_pause = m.revert(bot, mod, paused.id)
+    assert undo_pause.ok and not subscriptions.get(bot.db, CHANNEL).paused
+    redo_pause = m.revert(bot, mod, undo_pause.change_id)  # a revert of a revert stands itself
+    assert redo_pause.ok and f"change #{redo_pause.change_id} by" in m.revert(bot, mod, subscribed.id).reply.text
+    assert m.revert(bot, mod, redo_pause.change_id).ok  # running again: every later change is undone
+    assert m.revert(bot, mod, subscribed.id).ok and subscriptions.get(bot.db, CHANNEL) is None
+
+
 # -- review decisions ------------------------------------------------------------------------------
 @pytest.fixture
 def candidates(bot, mod, tmp_path, content_dir) -> list[int]:

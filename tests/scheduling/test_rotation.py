@@ -157,6 +157,22 @@ def test_channels_without_a_subscription_walk_the_calendar(bot):
     assert hack_for(bot, "console:local", days[0]).id == console[0]  # stable across calls
 
 
+def test_a_channel_unsubscribed_after_posting_walks_the_calendar_too(bot):
+    """QA: a channel with a post and no subscription got the same tip on every later day (its one
+    post was replayed, and with no post days to simulate the next pick never moved)."""
+    subscribe(bot.db, days="utc")
+    posted = sorted(active(bot.db))[0]
+    bot.db.execute("INSERT INTO posts (channel, date, tip_id, status) VALUES (?, '2026-11-21', ?, 'sent')",
+                   [CHANNEL, posted])
+    assert subscriptions.remove(bot.db, CHANNEL)
+    catalogue = Catalogue.load(bot.db)
+    days = [dt.date(2026, 12, 1) + dt.timedelta(days=i) for i in range(3)]
+    shown = [hack_for(bot, CHANNEL, d).id for d in days]
+    assert len(set(shown)) == 3
+    assert shown == [calendar_pick(CHANNEL, d, catalogue) for d in days]
+    assert hack_for(bot, CHANNEL, dt.date(2026, 11, 21)).id == posted  # a day it was posted shows that post
+
+
 def test_no_active_tips_means_no_hack(bot):
     bot.db.execute("UPDATE tips SET status = 'retired'")
     assert hack_for(bot, CHANNEL, dt.date(2025, 1, 6)) is None

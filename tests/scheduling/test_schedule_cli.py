@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from bot.core import subscriptions
+from bot.core.actors import Actor
 from bot.core.service import CareerBot
 from bot.scheduler import DailyScheduler
 from bot.store import open_db
@@ -150,6 +151,26 @@ def test_add_refuses_empty_days_and_topics_as_chat_does(run, db_file, option, va
     assert subscriptions.get(open_db(db_file), "slack:C0123ABC") == before
 
 
+def test_pause_and_resume_that_change_nothing_say_so_and_record_nothing(run, db_file):
+    run("schedule", "add", "slack:C0123ABC", "--time", "09:00", "--timezone", "UTC")
+    assert run("schedule", "pause", "C0123ABC").output == "paused slack:C0123ABC\n"
+    twice = run("schedule", "pause", "C0123ABC")
+    assert twice.exit_code == 0 and twice.output == "nothing to do: slack:C0123ABC is already paused\n"
+    assert run("schedule", "resume", "C0123ABC").output == "resumed slack:C0123ABC\n"
+    assert run("schedule", "resume", "C0123ABC").output == "nothing to do: slack:C0123ABC is already running\n"
+    actions = [a for (a,) in open_db(db_file).execute("SELECT action FROM audit WHERE entity = 'subscription'")]
+    assert actions == ["subscribe", "pause", "resume"]
+
+
+def test_add_warns_when_the_topics_hold_less_than_a_week_of_tips(run):
+    thin = run("schedule", "add", "slack:C0123ABC", "--time", "09:00", "--timezone", "UTC", "--topics", "saying-no")
+    assert thin.exit_code == 0 and thin.stdout.startswith("slack:C0123ABC: every day at 09:00 (UTC), on saying-no")
+    assert thin.stderr == ("warning: saying-no has only 2 tips, so each comes back every 2 posts: add topics, or use "
+                           "all, for more variety.\n")
+    plenty = run("schedule", "add", "slack:C0123ABC", "--time", "09:00", "--timezone", "UTC", "--topics", "mentors")
+    assert plenty.exit_code == 0 and plenty.stderr == ""
+
+
 def test_rerunning_add_keeps_what_is_not_given_and_prints_before_and_after(run, db_file):
     first = run("schedule", "add", "slack:C0123ABC", "--time", "09:00", "--timezone", "Europe/Berlin",
                 "--days", "weekdays", "--topics", "mentors,interviews")
@@ -188,6 +209,51 @@ def test_hack_for_a_channel_without_subscription_warns_naming_the_known_ones(run
     assert channel_less.exit_code == 0 and json.loads(channel_less.output)["tip"]["id"]
     paused = run("schedule", "pause", "slack:C0123ABX")
     assert paused.exit_code == 1 and "subscribed channels: discord:123456789012345678, slack:C0123ABC" in paused.output
+
+
+async def test_a_stored_timezone_the_host_lacks_is_reported_and_the_other_channels_carry_on(
+        run, db_file, rules, caplog):
+    """A database from a host with a newer tzdata (say): list, hack and the scheduler crashed on it."""
+    run("schedule", "add", "slack:C0123ABC", "--time", "09:00", "--timezone", "UTC")
+    run("schedule", "add", "slack:C0MARS", "--time", "09:00", "--timezone", "UTC")
+    db = open_db(db_file)
+    db.execute("UPDATE subscriptions SET timezone = 'Mars/Olympus_Mons' WHERE channel = 'slack:C0MARS'")
+    why = "its timezone “Mars/Olympus_Mons” is not known on this host: subscribe it again"
+    listed = run("schedule", "list")
+    assert listed.exit_code == 0
+    mars, fine = sorted(listed.output.splitlines(), reverse=True)
+    assert mars.startswith("slack:C0MARS") and f"NOT POSTED: {why}" in mars and "next " in fine
+    rows = {r["channel"]: r for r in json.loads(run("schedule", "list", "--json").output)}
+    assert why in rows["slack:C0MARS"]["problem"] and rows["slack:C0MARS"]["next_post"] is None
+    assert rows["slack:C0123ABC"]["problem"] is None
+    hack = run("hack", "--json", "--channel", "slack:C0MARS", "--date", "2025-03-07")
+    assert hack.exit_code == 0 and json.loads(hack.stdout)["tip"]["id"]
+    assert hack.stderr.startswith(f"warning: slack:C0MARS: not posted: {why}")
+    assert run("hack", "--channel", "C0MARS").exit_code == 0  # today, reckoned in UTC
+    bot = CareerBot(db, rules=rules)
+    shown = subscriptions.schedule(bot, Actor("slack", "UMOD", "C0MARS"))
+    assert f"⚠ Not posted: {why}" in shown.text
+    poster = RecordingPoster()
+    now = dt.datetime.now(dt.UTC).replace(hour=9, minute=1)
+    scheduler = DailyScheduler(bot, {"slack": poster}, clock=lambda: now, sleep=Sleeps(), pacing=FAST)
+    with caplog.at_level("WARNING", logger="bot.scheduler"):
+        await scheduler.run_due(now + dt.timedelta(days=1))
+        await scheduler.run_due(now + dt.timedelta(days=2))
+    assert [c for c, _ in poster.sent] == ["C0123ABC", "C0123ABC"]
+    assert [r.getMessage().startswith(f"slack:C0MARS: not posted: {why}") for r in caplog.records] == [True]
+
+
+@pytest.mark.parametrize("date, message", [
+    ("2026-02-30", "'2026-02-30' is not a real date: February 2026 has 28 days"),
+    ("2026-04-31", "'2026-04-31' is not a real date: April 2026 has 30 days"),
+    ("2026-13-01", "'2026-13-01' is not a real date: there is no month 13"),
+    ("2026-3-7", "'2026-3-7' is not a date: write YYYY-MM-DD, such as 2026-03-07"),
+])
+def test_hack_says_a_date_that_does_not_exist_is_not_a_real_date(run, date, message):
+    """QA: 2026-02-30 was said not to "match the format", though it does."""
+    result = run("hack", "--date", date)
+    assert result.exit_code == 2 and message in result.output and "does not match" not in result.output
+    assert run("hack", "--json", "--date", "2024-02-29").exit_code == 0
 
 
 def test_a_console_subscription_is_listed_as_never_posted(run):

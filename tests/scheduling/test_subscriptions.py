@@ -104,6 +104,33 @@ def test_pause_resume_unsubscribe_and_schedule(bot, moderator):
     assert actions == ["subscribe", "pause", "resume", "unsubscribe"]
 
 
+def test_pausing_a_paused_channel_or_resuming_a_running_one_changes_and_records_nothing(bot, moderator):
+    bot.tips_command(moderator, "subscribe 09:00 Europe/Berlin")
+    assert bot.tips_command(moderator, "resume").title == "Nothing to do"  # it is running
+    assert bot.tips_command(moderator, "pause").title == "Paused"
+    again = bot.tips_command(moderator, "pause")
+    assert again.title == "Nothing to do" and "already paused" in again.text
+    assert subscriptions.get(bot.db, "slack:C1").paused
+    assert bot.tips_command(moderator, "resume").title == "Resumed"
+    assert "already running" in bot.tips_command(moderator, "resume").text
+    actions = [a for (a,) in bot.db.execute("SELECT action FROM audit WHERE entity = 'subscription' ORDER BY id")]
+    assert actions == ["subscribe", "pause", "resume"]
+
+
+def test_subscribing_to_topics_with_few_tips_says_they_repeat(bot, moderator):
+    """QA: a topic with one tip posts it every day, two alternate; fewer than a week's worth gets a note."""
+    one = bot.tips_command(moderator, "subscribe 09:00 UTC age")
+    assert one.title == "Daily career hack scheduled"
+    assert one.text.splitlines()[-1] == "Note: age has only one tip, so it would be posted every day: add topics, or use all."
+    two = bot.tips_command(moderator, "subscribe 09:00 UTC topics:saying-no")
+    assert two.text.splitlines()[-1] == ("Note: saying-no has only 2 tips, so each comes back every 2 posts: add "
+                                         "topics, or use all, for more variety.")
+    three = bot.tips_command(moderator, "subscribe 09:00 UTC saying-no age")
+    assert "Note: saying-no, age have only 3 tips" in three.text
+    for plenty in ("subscribe 09:00 UTC mentors", "subscribe 09:00 UTC topics:all"):
+        assert "Note:" not in bot.tips_command(moderator, plenty).text
+
+
 def test_schedule_shows_next_post_in_local_time_and_failures(bot, moderator):
     subscriptions.save(bot.db, "slack:C1", time="09:00", timezone="Europe/Berlin", days="weekdays",
                        now=utc(2025, 3, 1))
@@ -143,6 +170,16 @@ def test_parse_timezone_is_case_insensitive_and_canonical():
     assert parse_timezone(" UTC ") == "UTC"
     with pytest.raises(ScheduleError, match="not a timezone"):
         parse_timezone("Berlin")
+
+
+@pytest.mark.parametrize("text", ["localtime", "Factory", "factory", "posixrules", "posix/Europe/Berlin",
+                                  "right/UTC"])
+def test_parse_timezone_takes_only_iana_zones(text):
+    """zoneinfo loads these files too (`localtime` is whatever the host is set to), but none is an IANA zone."""
+    with pytest.raises(ScheduleError, match="not a timezone I know"):
+        parse_timezone(text)
+    assert text not in subscriptions.timezone_names()
+    assert parse_timezone("US/Eastern") == "US/Eastern" and parse_timezone("etc/gmt+5") == "Etc/GMT+5"
 
 
 def test_channel_keys_are_checked():
