@@ -18,10 +18,9 @@ def content() -> None:
 @pass_ctx
 def check(ctx: Context) -> None:
     """Validate content/: ids, topics, spans, quotes found in their spans, transcripts."""
-    from bot.corpus.files import read_content
     from bot.corpus.validate import check_content
 
-    loaded = read_content(ctx.settings.careerbot_content)
+    loaded = _read(ctx)
     problems = check_content(loaded)
     for problem in problems:
         click.echo(str(problem))
@@ -30,21 +29,36 @@ def check(ctx: Context) -> None:
     click.echo(f"ok: {len(loaded.tips)} tips, {len(loaded.transcripts)} transcripts, {len(loaded.topics)} topics")
 
 
+def _read(ctx: Context):  # noqa: ANN202 - Content, imported lazily
+    """The content directory, read; a directory that is not one is refused in one line."""
+    from bot.corpus import NotContent
+    from bot.corpus.files import read_content
+
+    try:
+        return read_content(ctx.settings.careerbot_content)
+    except NotContent as exc:
+        fail(str(exc))
+
+
 @content.command()
 @click.option("--force", is_flag=True, help="Take the file's version even where a moderator edited the tip since.")
+@click.option("--allow-mass-retire", is_flag=True,
+              help="Load even when that retires more than half of the active tips (their entries are gone).")
 @pass_ctx
-def load(ctx: Context, force: bool) -> None:
+def load(ctx: Context, force: bool, allow_mass_retire: bool) -> None:
     """Sync content/ into the database (idempotent); report what was added, updated and retired."""
-    from bot.corpus.files import read_content
-    from bot.corpus.loader import ContentInvalid, load_content
+    from bot.corpus.loader import ContentInvalid, MassRetire, load_content
 
+    loaded = _read(ctx)
     bot = ctx.open(autoload=False)
     try:
-        report = load_content(bot.db, read_content(ctx.settings.careerbot_content), force=force)
+        report = load_content(bot.db, loaded, force=force, allow_mass_retire=allow_mass_retire)
     except ContentInvalid as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         fail(str(exc))
+    except MassRetire as exc:
+        fail(f"{ctx.settings.careerbot_content}: {exc}")
     for line in report.lines():
         click.echo(line)
     embedded = bot.searcher.embed()
@@ -246,6 +260,7 @@ def review_cmd(ctx: Context, action: str, accept: int | None, file: Path | None,
 @pass_ctx
 def export(ctx: Context) -> None:
     """Write the live tips back into content/tips/*.yaml, so moderators' work can be reviewed and committed."""
+    from bot.corpus import NotContent
     from bot.corpus.export import ExportError, export_tips
     from bot.corpus.files import read_content
     from bot.corpus.validate import check_content
@@ -253,7 +268,7 @@ def export(ctx: Context) -> None:
     root = ctx.settings.careerbot_content
     try:
         report = export_tips(ctx.bot.db, root)
-    except ExportError as exc:
+    except (ExportError, NotContent) as exc:
         fail(str(exc))
     for line in report.lines():
         click.echo(line)

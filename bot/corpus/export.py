@@ -19,7 +19,8 @@ import yaml
 from pydantic import ValidationError
 from sqlite_utils import Database
 
-from bot.corpus.files import YAML_LOADER, tip_hash
+from bot.corpus import NotContent
+from bot.corpus.files import YAML_LOADER, not_content, tip_hash
 from bot.corpus.loader import row_to_tip
 from bot.corpus.transcripts import format_stamp
 from bot.models import Tip
@@ -79,8 +80,15 @@ class _Entry:
 
 
 def export_tips(db: Database, root: Path) -> ExportReport:
-    """Make content/tips/ hold the database's tips; return what changed."""
+    """Make content/tips/ hold the database's tips; return what changed.
+
+    Raises `NotContent` for a directory that is not a content directory (nothing is written there)
+    and `ExportError` for a tips file it cannot rewrite safely.
+    """
     root = Path(root)
+    reason = not_content(root)
+    if reason:
+        raise NotContent(root, reason)
     tips_dir = root / "tips"
     cursor = db.execute("SELECT * FROM tips ORDER BY source, start, n")
     names = [d[0] for d in cursor.description]

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from bot.corpus import NotContent
 from bot.corpus.corrections import Corrections
 from bot.corpus.transcripts import Cue, TranscriptError, read_transcript
 from bot.models import Episode, Tip, Topic
@@ -106,14 +107,28 @@ def _errors(exc: ValidationError) -> str:
                      for e in exc.errors())
 
 
+def not_content(root: Path) -> str | None:
+    """Why `root` is not a content directory at all, or None. A content directory has topics.yaml and
+    tips/*.yaml: loading one that has neither (an empty or wrong directory) would retire every tip."""
+    if not root.is_dir():
+        return "content directory not found"
+    missing = [name for name, there in (("topics.yaml", (root / "topics.yaml").is_file()),
+                                        ("tips/*.yaml", any((root / "tips").glob("*.yaml")))) if not there]
+    return f"not a content directory (it has no {' and no '.join(missing)})" if missing else None
+
+
 def read_content(root: Path) -> Content:
-    """Read everything; problems are collected, never raised, so `check` can list them all."""
+    """Read everything; problems are collected, never raised, so `check` can list them all.
+
+    Only a directory that is not a content directory at all raises `NotContent`: one line, not
+    a list of everything it lacks.
+    """
     root = Path(root)
     content = Content(root=root)
     problems = content.problems
-    if not root.is_dir():
-        problems.append(Problem(str(root), "content directory not found"))
-        return content
+    reason = not_content(root)
+    if reason:
+        raise NotContent(root, reason)
 
     raw_topics = _yaml(root / "topics.yaml", root, problems) if (root / "topics.yaml").exists() else None
     for slug, value in (raw_topics or {}).items():
@@ -169,4 +184,6 @@ def read_content(root: Path) -> Content:
                 continue
             content.tips.append(tip)
             content.tip_files.setdefault(tip.id, where)
+    if not content.tips and not any(p.where.startswith("tips/") for p in problems):
+        raise NotContent(root, "not a content directory (its tips/*.yaml hold no tips)")
     return content

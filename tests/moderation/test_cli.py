@@ -133,3 +133,35 @@ def test_stats_command(run):
     assert "careerbot stats" in text and "Most asked:" in text
     data = json.loads(run("stats", "--json", "--days", "7").output)
     assert data["days"] == 7 and data["questions"] == 0
+
+
+def test_load_and_check_refuse_a_directory_that_is_not_content(run, tmp_path):
+    """QA's reproduction: a load from an empty directory retired all 68 tips, and the corrective
+    load then overwrote a moderator's edit without a word."""
+    run("content", "load")
+    run("content", "edit", "look-for-failures", "--set", "title=Moderator edited title", "--yes")
+    real, run.content = run.content, tmp_path / "emptydir"
+    run.content.mkdir()
+    for command in ("load", "check"):
+        refused = run("content", command, ok=False)
+        assert refused.exit_code == 1 and refused.output == (
+            f"error: {run.content}: not a content directory (it has no topics.yaml and no tips/*.yaml); "
+            "check --content or CAREERBOT_CONTENT\n")
+    run.content = real
+    assert "0 retired, 68 unchanged" in run("content", "load").output
+    assert "title: Moderator edited title" in run("content", "show", "look-for-failures").output
+
+
+def test_load_refuses_to_retire_most_tips_without_the_flag(run):
+    run("content", "edit", "look-for-failures", "--set", "title=Moderator edited title", "--yes")
+    original = (run.content / "tips" / "000_7a926d4821475fb3.yaml").read_bytes()
+    (run.content / "tips" / "000_7a926d4821475fb3.yaml").unlink()
+    refused = run("content", "load", ok=False)
+    assert refused.exit_code == 1 and "would retire 40 of the 68 active tips" in refused.output
+    assert "--allow-mass-retire" in refused.output and "nothing was loaded" in refused.output
+    assert "40 retired" in run("content", "load", "--allow-mass-retire").output
+    (run.content / "tips" / "000_7a926d4821475fb3.yaml").write_bytes(original)
+    loaded = run("content", "load").output
+    assert "40 updated" in loaded and "! look-for-failures: edited by a moderator" in loaded
+    shown = run("content", "show", "look-for-failures").output
+    assert "title: Moderator edited title" in shown and "status: active" in shown

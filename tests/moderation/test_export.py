@@ -127,3 +127,13 @@ def test_restoring_after_an_export_gives_back_the_original_file(bot, mod, conten
     m.edit_tip(bot, mod, TIP, {"span": "5:46-7:51"}, 4)
     report = export_tips(bot.db, content_dir)
     assert report.updated == [TIP] and (content_dir / FILE).read_bytes() == original
+
+
+def test_export_refuses_a_directory_that_is_not_content(bot, tmp_path):
+    from bot.corpus import NotContent
+
+    empty = tmp_path / "emptydir"
+    empty.mkdir()
+    with pytest.raises(NotContent, match="emptydir: not a content directory"):
+        export_tips(bot.db, empty)
+    assert list(empty.iterdir()) == []  # not 68 tips written into a stray directory
