@@ -279,3 +279,5 @@ def export(ctx: Context) -> None:
         fail(f"{len(problems)} problem(s) in {root} after the export")
     if report.changed:
         click.echo(f"review with `git diff {root}`, then commit")
+    if report.refused:
+        fail(f"not written: {', '.join(report.refused)} (a tip in it was changed there and by a moderator; see ! above)")

@@ -165,3 +165,19 @@ def test_load_refuses_to_retire_most_tips_without_the_flag(run):
     assert "40 updated" in loaded and "! look-for-failures: edited by a moderator" in loaded
     shown = run("content", "show", "look-for-failures").output
     assert "title: Moderator edited title" in shown and "status: active" in shown
+
+
+def test_export_refuses_a_file_with_a_tip_changed_there_and_in_chat(run):
+    run("content", "edit", TIP, "--set", "title=Moderator's title", "--yes")
+    path = run.content / "tips" / "000_7a926d4821475fb3.yaml"
+    path.write_text(path.read_text().replace("title: Cut back on naysayers and find a supportive circle",
+                                             "title: Edited by hand"))
+    before = path.read_bytes()
+    result = run("content", "export", ok=False)
+    assert result.exit_code == 1 and path.read_bytes() == before
+    assert f"! {TIP}: changed in tips/000_7a926d4821475fb3.yaml since the last load and by a moderator" in result.output
+    assert "error: not written: tips/000_7a926d4821475fb3.yaml" in result.output
+    assert f"! {TIP}: edited by a moderator" in run("content", "load").output  # load agrees: a conflict
+    run("content", "load", "--force")
+    assert "title: Edited by hand" in run("content", "show", TIP).output
+    assert "0 updated, 0 added, 68 unchanged" in run("content", "export").output
