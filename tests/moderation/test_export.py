@@ -197,6 +197,10 @@ def test_export_again_after_more_edits_and_after_the_export_was_discarded(bot, m
     assert not loaded.changed and not loaded.conflicts
     assert m._row(bot.db, TIP)["title"] == "Second moderator title"  # the database keeps the moderator's work
     assert export_tips(bot.db, content_dir).updated == [TIP]
+    m.edit_tip(bot, mod, TIP, {"title": "Third moderator title"}, 3)
+    loaded = load_content(bot.db, read_content(content_dir))  # the file holds what export wrote: no conflict
+    assert not loaded.changed and not loaded.conflicts and m._row(bot.db, TIP)["title"] == "Third moderator title"
+    assert export_tips(bot.db, content_dir).updated == [TIP]
 
 
 def test_export_keeps_each_files_mode(bot, mod, new_tip, content_dir):
