@@ -262,7 +262,7 @@ def export(ctx: Context) -> None:
     """Write the live tips back into content/tips/*.yaml, so moderators' work can be reviewed and committed."""
     from bot.corpus import NotContent
     from bot.corpus.export import ExportError, export_tips
-    from bot.corpus.files import read_content
+    from bot.corpus.files import NotWritable, read_content
     from bot.corpus.validate import check_content
 
     root = ctx.settings.careerbot_content
@@ -270,6 +270,8 @@ def export(ctx: Context) -> None:
         report = export_tips(ctx.bot.db, root)
     except (ExportError, NotContent) as exc:
         fail(str(exc))
+    except NotWritable as exc:
+        fail(f"{exc}; nothing was written to it. Export into a writable checkout of the content (--content).")
     for line in report.lines():
         click.echo(line)
     problems = check_content(read_content(root))

@@ -31,7 +31,7 @@ from bot.core.service import CareerBot, refused, subcommand
 from bot.corpus import review
 from bot.corpus.corrections import Corrections
 from bot.corpus.export import stamp
-from bot.corpus.files import TRANSCRIPT_SUFFIXES, Transcript, file_hash, tip_hash
+from bot.corpus.files import TRANSCRIPT_SUFFIXES, NotWritable, Transcript, file_hash, tip_hash, writing
 from bot.corpus.loader import audit, row_to_tip, store_transcript, tip_row
 from bot.corpus.transcripts import Cue, TranscriptError, parse_stamp, read_transcript
 from bot.corpus.validate import tip_problems
@@ -683,14 +683,20 @@ def add_transcript(bot: CareerBot, actor: Actor, path: Path, meta: Mapping[str, 
             candidates = review.propose(db, stem)
             passages = db.execute("SELECT count(*) FROM passages WHERE source = ?", [stem]).fetchone()[0]
             change = audit(db, actor.who, actor.platform, "add-transcript", "episode", stem, None,
-                           episode_data | {"format": fmt, "cues": len(cues), "candidates": candidates})
+                           episode_data | {"format": fmt, "cues": len(cues), "candidates": candidates,
+                                           "content_dir": str(content_dir.resolve())})  # where a revert looks
             for dest, content in ((target, data), (meta_file, episode_yaml(episode_data))):
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                dest.write_bytes(content)
-                written.append(dest)
-    except BaseException:
+                with writing(dest):
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    with dest.open("xb") as handle:  # never over a file that is there already
+                        written.append(dest)
+                        handle.write(content)
+    except BaseException as exc:
         for dest in written:
             dest.unlink(missing_ok=True)
+        if isinstance(exc, NotWritable):
+            return _error("Transcript not added", f"{exc}. Nothing was stored: add transcripts where the content "
+                                                  "directory is writable (a checkout of it, --content), then commit.")
         raise
     text = (f"Added {stem} ({fmt}): {len(cues)} captions, {passages} passages, searchable now. "
             f"{candidates} candidate tip{'s' if candidates != 1 else ''} queued for review "

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from sqlite_utils import Database
 
 from bot.corpus import NotContent
-from bot.corpus.files import YAML_LOADER, not_content, tip_hash
+from bot.corpus.files import YAML_LOADER, not_content, tip_hash, writing
 from bot.corpus.loader import Synced, edited, row_to_tip
 from bot.corpus.transcripts import format_stamp
 from bot.models import Tip
@@ -102,8 +102,9 @@ class _Entry:
 def export_tips(db: Database, root: Path) -> ExportReport:
     """Make content/tips/ hold the database's tips; return what changed.
 
-    Raises `NotContent` for a directory that is not a content directory (nothing is written there)
-    and `ExportError` for a tips file it cannot rewrite safely.
+    Raises `NotContent` for a directory that is not a content directory (nothing is written there),
+    `ExportError` for a tips file it cannot rewrite safely and `NotWritable` for one it cannot write
+    (a read-only content directory): nothing was written to that file.
     """
     root = Path(root)
     reason = not_content(root)
@@ -292,18 +293,19 @@ def _write(db: Database, path: Path, text: str, expected: list[Tip], root: Path,
     if wrong:  # a bug here must never reach the files
         raise ExportError(f"{path.name}: export would not read back as the database's {', '.join(wrong)}; "
                           "nothing written")
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as to any new file
-    try:
-        if path.exists():
-            os.fchmod(fd, stat.S_IMODE(path.stat().st_mode))
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as to any new file
+        try:
+            if path.exists():
+                os.fchmod(fd, stat.S_IMODE(path.stat().st_mode))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
     with transaction(db):
         for tip in expected:  # a moderator's save in between keeps its version: only file_hash moves
             row = db.execute("SELECT file_hash FROM tips WHERE id = ?", [tip.id]).fetchone()

@@ -11,8 +11,11 @@ Layout (all under `content/`):
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +77,26 @@ class Content:
     tips: list[Tip] = field(default_factory=list)
     tip_files: dict[str, str] = field(default_factory=dict)  # tip id -> "tips/x.yaml#n"
     problems: list[Problem] = field(default_factory=list)
+
+
+class NotWritable(Exception):
+    """A file under the content directory could not be written or removed (how the shipped deployments
+    run: a read-only root filesystem, `ProtectSystem=strict`). The caller changes nothing."""
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        self.path, self.error = path, error
+        read_only = error.errno in (errno.EROFS, errno.EACCES, errno.EPERM)
+        reason = "the content directory is read-only here" if read_only else "can't write it"
+        super().__init__(f"{path}: {reason} ({error.strerror or error})")
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """Writing or removing `path` under the content directory: an OSError becomes `NotWritable`."""
+    try:
+        yield
+    except OSError as exc:
+        raise NotWritable(path, exc) from exc
 
 
 def file_hash(data: bytes) -> str:

@@ -181,3 +181,19 @@ def test_export_refuses_a_file_with_a_tip_changed_there_and_in_chat(run):
     run("content", "load", "--force")
     assert "title: Edited by hand" in run("content", "show", TIP).output
     assert "0 updated, 0 added, 68 unchanged" in run("content", "export").output
+
+
+def test_export_and_add_transcript_into_a_read_only_content_directory(run, tmp_path, read_only):
+    """QA: a traceback (OSError: [Errno 30] Read-only file system); now one line, and nothing stored."""
+    run("content", "edit", TIP, "--set", "title=Moderator's title", "--yes")
+    history = run("content", "history", "--json").output
+    read_only(run.content)
+    exported = run("content", "export", ok=False)
+    assert exported.exit_code == 1 and exported.output.splitlines()[-1].startswith(
+        f"error: {run.content}/tips/000_7a926d4821475fb3.yaml: the content directory is read-only here (")
+    added = run("content", "add-transcript", str(write_srt(tmp_path / "talk.srt")), "--title", "Talk",
+                "--guest", "Dana Example", ok=False)
+    assert added.exit_code == 1 and "talk.srt: the content directory is read-only here" in added.output
+    assert "Traceback" not in exported.output + added.output
+    assert run("content", "history", "--json").output == history  # nothing recorded, nothing stored
+    assert "No candidate tips" in run("content", "review").output
