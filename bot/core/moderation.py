@@ -34,7 +34,7 @@ from bot.corpus.export import stamp
 from bot.corpus.files import TRANSCRIPT_SUFFIXES, NotWritable, Transcript, file_hash, tip_hash, writing
 from bot.corpus.loader import audit, row_to_tip, store_transcript, tip_row
 from bot.corpus.transcripts import Cue, TranscriptError, parse_stamp, read_transcript
-from bot.corpus.validate import tip_problems
+from bot.corpus.validate import duplicate_of, tip_problems
 from bot.models import STEM, Episode, Tip
 from bot.store import transaction
 
@@ -105,9 +105,14 @@ class Change:
 
 # -- reading ---------------------------------------------------------------------------------
 def _row(db: Database, tip_id: str) -> dict[str, Any] | None:
-    cursor = db.execute("SELECT * FROM tips WHERE id = ?", [tip_id])
-    row = cursor.fetchone()
-    return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
+    found = _rows(db, "SELECT * FROM tips WHERE id = ?", [tip_id])
+    return found[0] if found else None
+
+
+def _rows(db: Database, sql: str, params: list) -> list[dict[str, Any]]:
+    cursor = db.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _snapshot(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -376,7 +381,15 @@ def _proposed(db: Database, fields: Mapping[str, Any], row: dict[str, Any] | Non
             _problem(problems, "id", f"a tip with id {str(data['id'])!r} already exists")
     elif row is None:
         data["id"] = _new_id(db, str(data.get("title") or ""))
-    return data, problems, _validate(db, data, problems)
+    tip = _validate(db, data, problems)
+    if tip is not None and tip.status == "active":
+        same = [row_to_tip(r) for r in _rows(db, "SELECT * FROM tips WHERE source = ? AND status = 'active'",
+                                                [tip.source])]
+        duplicate = duplicate_of(tip, same)
+        if duplicate:
+            _problem(problems, "", duplicate)
+            return data, problems, None
+    return data, problems, tip
 
 
 # -- tips -------------------------------------------------------------------------------------

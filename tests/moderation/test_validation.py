@@ -137,3 +137,29 @@ def test_the_shortest_guest_name_accepted_gives_candidates_that_can_be_accepted(
 def test_a_speaker_typed_in_chat_follows_the_same_rule(bot):
     output = console(bot, f"/tips edit {TIP} speaker=B")
     assert "• speaker: a name must be 2 to 80 characters, not 1" in output and "To save:" not in output
+
+
+def test_adding_the_same_tip_again_is_refused_naming_the_first(run, tmp_path, new_tip):
+    """QA: `content add tip.yaml --yes` three times gave three identical live tips (id, id-2, id-3)."""
+    path = tmp_path / "tip.yaml"
+    path.write_text(yaml.safe_dump(new_tip, sort_keys=False))
+    assert "Tip added" in run("content", "add", str(path), "--yes").output
+    first = "interview-others-to-beat-impostor-syndrome"
+    again = run("content", "add", str(path), "--yes", ok=False)
+    assert again.exit_code == 1 and (f"• the same tip as {first} (same episode, span, quote and title): edit {first} "
+                                     "instead, or cite another span") in again.output
+    retitled = tmp_path / "retitled.yaml"  # a new title over the same words is the same tip too
+    retitled.write_text(yaml.safe_dump(new_tip | {"title": "Mock interviews cure impostor syndrome"}))
+    assert f"the same tip as {first} (same episode, span and quote)" in run("content", "add", str(retitled), "--yes",
+                                                                            ok=False).output
+    assert run("tips").output.count(first) == 1 and f"{first}-2" not in run("tips").output
+    run("content", "retire", first)  # a retired tip is no longer in the way
+    assert f"Added “{new_tip['title']}” as {first}-2" in run("content", "add", str(path), "--yes").output
+
+
+def test_an_edit_that_makes_a_tip_repeat_another_is_refused(run):
+    lines = run("content", "show", "look-for-failures").output.splitlines()
+    other = {key: next(line for line in lines if line.startswith(f"{key}: ")).removeprefix(f"{key}: ")
+             for key in ("span", "quote")}
+    result = run("content", "edit", TIP, *(f"--set={k}={v}" for k, v in other.items()), "--yes", ok=False)
+    assert result.exit_code == 1 and "the same tip as look-for-failures (same episode, span and quote)" in result.output
