@@ -251,7 +251,7 @@ def review_cmd(ctx: Context, action: str, accept: int | None, file: Path | None,
     elif skip is not None:
         _show(moderation.review_skip(ctx.bot, actor, skip))
     elif action == "next":
-        click.echo(moderation.review_next(ctx.bot, actor).as_text())
+        click.echo(moderation.review_next(ctx.bot, actor, cli=True).as_text())
     else:
         click.echo(moderation.review_list(ctx.bot, actor).as_text())
 

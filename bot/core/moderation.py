@@ -26,7 +26,7 @@ from sqlite_utils import Database
 
 from bot.core import subscriptions
 from bot.core.actors import Actor
-from bot.core.reply import Button, Card, Reply, moment_url, shorten
+from bot.core.reply import Button, Card, Reply, moment_url, plural, shorten
 from bot.core.service import CareerBot, refused, subcommand
 from bot.corpus import review
 from bot.corpus.corrections import Corrections
@@ -35,7 +35,7 @@ from bot.corpus.files import TRANSCRIPT_SUFFIXES, NotWritable, Transcript, file_
 from bot.corpus.loader import audit, row_to_tip, store_transcript, tip_row
 from bot.corpus.transcripts import Cue, TranscriptError, parse_stamp, read_transcript
 from bot.corpus.validate import duplicate_of, tip_problems
-from bot.models import STEM, Episode, Tip
+from bot.models import STEM, Episode, Tip, plain
 from bot.store import transaction
 
 TIP_KEYS = ("id", "title", "tip", "quote", "speaker", "source", "start", "end", "topics", "questions", "status")
@@ -262,7 +262,7 @@ def _validate(db: Database, data: dict[str, Any], problems: dict[str, str]) -> T
     except ValidationError as exc:
         for error in exc.errors():
             key = _form_key(str(error["loc"][0])) if error["loc"] else "span"
-            message = "required" if error["type"] == "missing" else error["msg"].removeprefix("Value error, ")
+            message = plain(error)
             if key not in problems:
                 _problem(found, key, message)
         # Still run the checks whose fields are fine, so a form shows every problem at once.
@@ -571,7 +571,7 @@ def _detail(change: Change) -> str:
         retired = f", tip {before['tip_id']} retired" if before.get("tip_id") else ""
         return f"{after.get('status')} again{retired}"
     if change.entity == "episode" and change.action == "add-transcript":
-        return f"“{shorten(str(after.get('title')), 60)}”, {after.get('candidates')} candidate tips"
+        return f"“{shorten(str(after.get('title')), 60)}”, {plural(int(after.get('candidates') or 0), 'candidate tip')}"
     if change.entity == "episode" and change.action == "revert":
         return "removed, with its passages, candidates and files"
     return ""
@@ -671,8 +671,7 @@ def add_transcript(bot: CareerBot, actor: Actor, path: Path, meta: Mapping[str, 
     try:
         episode = Episode.model_validate(dict(meta))
     except ValidationError as exc:
-        return _invalid({str(e["loc"][0]) if e["loc"] else "": e["msg"].removeprefix("Value error, ")
-                         for e in exc.errors()})
+        return _invalid({str(e["loc"][0]) if e["loc"] else "": plain(e) for e in exc.errors()})
     try:
         data = path.read_bytes()
         cues = read_transcript(path)
@@ -711,8 +710,8 @@ def add_transcript(bot: CareerBot, actor: Actor, path: Path, meta: Mapping[str, 
             return _error("Transcript not added", f"{exc}. Nothing was stored: add transcripts where the content "
                                                   "directory is writable (a checkout of it, --content), then commit.")
         raise
-    text = (f"Added {stem} ({fmt}): {len(cues)} captions, {passages} passages, searchable now. "
-            f"{candidates} candidate tip{'s' if candidates != 1 else ''} queued for review "
+    text = (f"Added {stem} ({fmt}): {plural(len(cues), 'caption')}, {plural(passages, 'passage')}, searchable now. "
+            f"{plural(candidates, 'candidate tip')} queued for review "
             f"(/tips review or careerbot content review). Wrote {target.relative_to(content_dir)} and "
             f"{meta_file.relative_to(content_dir)}: commit them.")
     reply = Reply("info", f"Transcript added: {episode.title}", text,
@@ -725,18 +724,23 @@ def episode_yaml(meta: Mapping[str, Any]) -> bytes:
     return yaml.safe_dump(dict(meta), sort_keys=False, allow_unicode=True, width=1000).encode()
 
 
-def _candidate_reply(db: Database, item: review.Candidate, remaining: int) -> Reply:
+def _candidate_reply(db: Database, item: review.Candidate, remaining: int, cli: bool = False) -> Reply:
     episode = db.execute("SELECT title, url, guest FROM episodes WHERE id = ?", [item.source]).fetchone()
     title, url, guest = episode if episode else (item.source, None, "")
     card = Card(f"candidate-{item.id}", "passage", f"Candidate #{item.id} from {title}", "", item.text, guest,
                 title, item.source, item.start, item.end, moment_url(url, item.start), score=item.score)
     where = span(item.start, item.end)
-    text = (f"{remaining} candidate{'s' if remaining != 1 else ''} to review"
+    if cli:
+        how = (f"• careerbot content review --accept {item.id} --file fields.yaml (title, tip, quote, topics, "
+               f"questions; span defaults to {where})\n"
+               f"• careerbot content review --reject {item.id}\n• careerbot content review --skip {item.id}")
+    else:
+        how = (f"• /tips review accept {item.id} title=\"…\" tip=\"…\" quote=\"…\" topics=\"…\" "
+               f"questions=\"q1 | q2 | q3\" [span={where}] --save\n"
+               f"• /tips review reject {item.id}\n• /tips review skip {item.id}")
+    text = (f"{plural(remaining, 'candidate')} to review"
             f"{' (this one was skipped before)' if item.status == 'skipped' else ''}. Turn this passage into a "
-            f"tip, reject it, or skip it for later:\n"
-            f"• /tips review accept {item.id} title=\"…\" tip=\"…\" quote=\"…\" topics=\"…\" "
-            f"questions=\"q1 | q2 | q3\" [span={where}] --save\n"
-            f"• /tips review reject {item.id}\n• /tips review skip {item.id}")
+            f"tip, reject it, or skip it for later:\n{how}")
     form = {"episode": item.source, "span": where, "speaker": guest}
     return Reply("info", "Review a candidate tip", text, cards=[card],
                  buttons=[Button("review_accept", "Accept…", str(item.id), "primary"),
@@ -745,15 +749,16 @@ def _candidate_reply(db: Database, item: review.Candidate, remaining: int) -> Re
                  data={"candidate": asdict(item), "form": form})
 
 
-def review_next(bot: CareerBot, actor: Actor) -> Reply:
-    """The next candidate to decide on: pending ones best first, then skipped ones."""
+def review_next(bot: CareerBot, actor: Actor, cli: bool = False) -> Reply:
+    """The next candidate to decide on: pending ones best first, then skipped ones. `cli`: how to decide
+    it as `careerbot content review` options, not as /tips commands."""
     if not bot.is_moderator(actor):
         return refused("review candidate tips")
     items = review.open_items(bot.db, limit=1)
     if not items:
         return Reply("info", "Review queue empty",
                      "No candidate tips to review. New ones arrive with `careerbot content add-transcript`.")
-    return _candidate_reply(bot.db, items[0], review.count_open(bot.db))
+    return _candidate_reply(bot.db, items[0], review.count_open(bot.db), cli)
 
 
 def review_list(bot: CareerBot, actor: Actor, limit: int = 20) -> Reply:

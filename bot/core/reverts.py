@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from bot.core import subscriptions
 from bot.core.actors import Actor
 from bot.core.moderation import Change, Result, changed_since, episode_yaml, set_status
-from bot.core.reply import Reply
+from bot.core.reply import Reply, plural
 from bot.core.service import CareerBot
 from bot.corpus import review
 from bot.corpus.files import TRANSCRIPT_SUFFIXES, NotWritable, file_hash, not_content, writing
@@ -125,8 +125,8 @@ def revert_episode(bot: CareerBot, actor: Actor, change: Change) -> Result:
                            "writable (a checkout of it, --content).")
         raise
     names = " and ".join(str(p.relative_to(root)) for p, _ in deleted)
-    text = (f"Removed {stem}: its passages are no longer searched and its {candidates} candidate "
-            f"tip{'s' if candidates != 1 else ''} left the review queue. "
+    text = (f"Removed {stem}: its passages are no longer searched and its {plural(candidates, 'candidate tip')} "
+            "left the review queue. "
             + (f"Deleted {names} from {root}: commit that." if names else f"Its files were already gone from {root}."))
     return _done("Transcript removed", text, done)
 

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from bot.corpus import NotContent
 from bot.corpus.corrections import Corrections
 from bot.corpus.transcripts import Cue, TranscriptError, read_transcript
-from bot.models import Episode, Tip, Topic
+from bot.models import Episode, Tip, Topic, plain
 
 TRANSCRIPT_SUFFIXES = (".txt", ".srt", ".vtt")
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same results, much faster
@@ -126,8 +126,7 @@ def _yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
 
 
 def _errors(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'tip'}: {e['msg'].removeprefix('Value error, ')}"
-                     for e in exc.errors())
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'tip'}: {plain(e)}" for e in exc.errors())
 
 
 def not_content(root: Path) -> str | None:

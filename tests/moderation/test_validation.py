@@ -163,3 +163,36 @@ def test_an_edit_that_makes_a_tip_repeat_another_is_refused(run):
              for key in ("span", "quote")}
     result = run("content", "edit", TIP, *(f"--set={k}={v}" for k, v in other.items()), "--yes", ok=False)
     assert result.exit_code == 1 and "the same tip as look-for-failures (same episode, span and quote)" in result.output
+
+
+def test_field_problems_are_in_plain_words(run):
+    """QA: `--set topics=` answered "List should have at least 1 item after validation, not 0"."""
+    result = run("content", "edit", TIP, "--set", "topics=", "--set", "title=ab", "--set", "questions=one? | two?",
+                 "--dry-run", ok=False)
+    assert "• topics: at least one topic is needed" in result.output
+    assert "• title: at least 3 characters (now 2)" in result.output
+    assert "• questions: at least 3 questions are needed (now 2)" in result.output
+    assert "should have" not in result.output and "after validation" not in result.output
+    path = run.content / "tips" / f"{SOURCE}.yaml"
+    path.write_text(path.read_text().replace("topics: [social-circle, community, career-change]", "topics: []"))
+    checked = run("content", "check", ok=False)
+    assert "(choose-a-supportive-social-circle): topics: at least one topic is needed" in checked.output
+
+
+def test_one_caption_and_one_candidate_are_singular(run, tmp_path):
+    """QA: "1 captions", "1 candidate tips"."""
+    path = tmp_path / "short_talk.srt"
+    path.write_text("1\n00:00:01,000 --> 00:00:09,000\nmy advice is that you should always make sure you finish "
+                    "what you start, the key is to try to practice\n")
+    added = run("content", "add-transcript", str(path), *META).output
+    assert "1 caption, 1 passage, searchable now. 1 candidate tip queued" in added
+    assert "“Advice from the office”, 1 candidate tip" in run("content", "history", "--limit", "1").output
+
+
+def test_review_next_on_the_command_line_shows_command_line_options(run, tmp_path):
+    """QA: `careerbot content review next` told the moderator to type `/tips review accept …`."""
+    run("content", "add-transcript", str(write_srt(tmp_path / "talk.srt")), *META)
+    shown = run("content", "review", "next").output
+    item = shown.split("Candidate #", 1)[1].split()[0]
+    assert f"• careerbot content review --accept {item} --file fields.yaml" in shown
+    assert f"• careerbot content review --reject {item}" in shown and "/tips" not in shown
