@@ -28,10 +28,18 @@ from bot.core import subscriptions
 from bot.core.actors import Actor
 from bot.core.reply import Button, Card, Reply, moment_url, plural, shorten
 from bot.core.service import CareerBot, refused, subcommand
-from bot.corpus import review
+from bot.corpus import NotContent, review
 from bot.corpus.corrections import Corrections
 from bot.corpus.export import stamp
-from bot.corpus.files import TRANSCRIPT_SUFFIXES, NotWritable, Transcript, file_hash, tip_hash, writing
+from bot.corpus.files import (
+    TRANSCRIPT_SUFFIXES,
+    NotWritable,
+    Transcript,
+    file_hash,
+    not_content,
+    tip_hash,
+    writing,
+)
 from bot.corpus.loader import audit, row_to_tip, store_transcript, tip_row
 from bot.corpus.transcripts import Cue, TranscriptError, parse_stamp, read_transcript
 from bot.corpus.validate import duplicate_of, tip_problems
@@ -664,6 +672,9 @@ def add_transcript(bot: CareerBot, actor: Actor, path: Path, meta: Mapping[str, 
         return _refused("add transcripts")
     path, content_dir = Path(path), Path(content_dir)
     stem, suffix = path.stem, path.suffix.lower()
+    reason = not_content(content_dir)
+    if reason:  # its files would land in a stray directory, where no load would see them
+        return _error("Transcript not added", f"{NotContent(content_dir, reason)}. Nothing was stored.")
     if suffix not in TRANSCRIPT_SUFFIXES:
         return _invalid({"file": f"must end in {', '.join(TRANSCRIPT_SUFFIXES)} (seed captions, SRT or WebVTT)"})
     if not STEM.match(stem):

@@ -196,3 +196,14 @@ def test_review_next_on_the_command_line_shows_command_line_options(run, tmp_pat
     item = shown.split("Candidate #", 1)[1].split()[0]
     assert f"• careerbot content review --accept {item} --file fields.yaml" in shown
     assert f"• careerbot content review --reject {item}" in shown and "/tips" not in shown
+
+
+def test_add_transcript_refuses_a_directory_that_is_not_content(run, tmp_path):
+    run("content", "load")  # the database is there: only add-transcript itself can refuse
+    real, run.content = run.content, tmp_path / "nowhere"
+    result = run("content", "add-transcript", str(write_srt(tmp_path / "talk.srt")), *META, ok=False)
+    assert result.exit_code == 1 and result.output.startswith("Transcript not added\n")
+    assert f"{run.content}: content directory not found; check --content" in result.output
+    assert not run.content.exists()  # no stray directory made for it
+    run.content = real
+    assert "Transcript added" in run("content", "add-transcript", str(tmp_path / "talk.srt"), *META).output
