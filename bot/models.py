@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -17,6 +18,39 @@ from pydantic import (
 )
 
 from bot.timestamps import parse_stamp
+
+NOUNS = {"topics": ("topic", "topics"), "questions": ("question", "questions")}
+
+
+def plain(error: Mapping[str, Any]) -> str:
+    """One validation error of these models (pydantic's ErrorDetails) in plain words, without the field's
+    name: "at least one topic is needed" rather than "List should have at least 1 item after validation"."""
+    kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
+    field_name = str(error["loc"][-1]) if error.get("loc") else ""
+    one, many = NOUNS.get(field_name, ("item", "items"))
+    now = f" (now {len(value)})" if isinstance(value, str | list) else ""
+    if kind == "missing":
+        return "required"
+    if kind == "too_short":
+        least = ctx.get("min_length", 1)
+        return f"at least one {one} is needed" if least == 1 else f"at least {least} {many} are needed{now}"
+    if kind == "too_long":
+        return f"at most {ctx.get('max_length')} {many}{now}"
+    if kind == "string_too_short":
+        return f"at least {ctx.get('min_length')} characters{now}"
+    if kind == "string_too_long":
+        return f"at most {ctx.get('max_length')} characters{now}"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"must be {ctx.get('ge', ctx.get('gt'))} or more"
+    if kind == "literal_error":
+        return f"must be {ctx.get('expected')}"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind in ("string_type", "list_type", "float_type", "float_parsing", "dict_type", "model_type"):
+        return {"string_type": "must be text", "list_type": "must be a list", "dict_type": "must be a mapping",
+                "model_type": "must be a mapping"}.get(kind, "must be a number")
+    return str(error["msg"]).removeprefix("Value error, ")
+
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 STEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")

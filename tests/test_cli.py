@@ -207,7 +207,7 @@ def test_global_options_work_after_the_command_too(tmp_path):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["answered"] and other.exists() and not (tmp_path / "cli.db").exists()
     content = careerbot(tmp_path, "content", "check", "--content", str(tmp_path / "nowhere"))
-    assert content.returncode == 1 and "nowhere: content directory not found" in content.stdout
+    assert content.returncode == 1 and "nowhere: content directory not found" in content.stderr
     listed = careerbot(tmp_path, "schedule", "list", "--db", str(other))
     assert listed.returncode == 0 and "no subscriptions" in listed.stdout
     both = careerbot(tmp_path, "--db", str(other), "ask", "mentor", "--db", str(tmp_path / "third.db"))

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.corpus import NotContent
 from bot.corpus.files import read_content
-from bot.corpus.loader import ContentInvalid, load_content
+from bot.corpus.loader import ContentInvalid, MassRetire, load_content
 from bot.corpus.transcripts import parse_stamp
 from bot.corpus.validate import check_content
 from bot.store import open_db
@@ -170,6 +171,76 @@ def test_a_tip_back_in_its_file_after_a_load_retired_it_is_active_again(content_
     assert report.updated == dropped
     assert db.execute("SELECT status FROM tips WHERE id = ?", dropped).fetchone()[0] == "active"
     assert not load_content(db, read_content(content_copy)).changed  # and then it is settled
+
+
+def test_a_directory_that_is_not_content_is_refused_in_one_line(tmp_path, db):
+    """QA: an empty or wrong --content read as "0 tips", and a load from it retired every tip."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    only_topics = tmp_path / "only_topics"
+    (only_topics / "tips").mkdir(parents=True)
+    shutil.copy(CONTENT / "topics.yaml", only_topics)
+    no_tips = tmp_path / "no_tips"
+    shutil.copytree(only_topics, no_tips)
+    (no_tips / "tips" / "empty.yaml").write_text("[]\n")
+    for root, reason in ((tmp_path / "nowhere", "content directory not found"),
+                         (empty, "not a content directory (it has no topics.yaml and no tips/*.yaml)"),
+                         (only_topics, "not a content directory (it has no tips/*.yaml)"),
+                         (no_tips, "not a content directory (its tips/*.yaml hold no tips)")):
+        with pytest.raises(NotContent) as caught:
+            read_content(root)
+        assert str(caught.value) == f"{root}: {reason}; check --content or CAREERBOT_CONTENT"
+    assert db.execute("SELECT count(*) FROM tips WHERE status = 'active'").fetchone()[0] == 68
+
+
+def test_a_load_that_would_retire_most_tips_needs_the_flag(content_copy):
+    db = open_db(":memory:")
+    load_content(db, read_content(content_copy))
+    (content_copy / "tips" / f"{HACKS}.yaml").unlink()  # 40 of the 68 tips
+    audit_rows = db.execute("SELECT count(*) FROM audit").fetchone()[0]
+    with pytest.raises(MassRetire, match="would retire 40 of the 68 active tips"):
+        load_content(db, read_content(content_copy))
+    assert db.execute("SELECT count(*) FROM tips WHERE status = 'active'").fetchone()[0] == 68
+    assert db.execute("SELECT count(*) FROM audit").fetchone()[0] == audit_rows
+    report = load_content(db, read_content(content_copy), allow_mass_retire=True)
+    assert len(report.retired) == 40
+
+
+def _edit_in_chat(db, tip_id: str, title: str) -> None:
+    """A moderator's edit as bot/core/moderation.py saves it: version + 1, file_hash untouched."""
+    db.execute("UPDATE tips SET title = ?, version = version + 1 WHERE id = ?", [title, tip_id])
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_moderator_edit_survives_a_load_that_retired_the_tip_in_between(content_copy, force):
+    """QA: a load retired an edited tip (its entry gone), and the load that brought the entry back
+    overwrote the moderator's edit without a word. Now the edit stays protected (edited before or
+    after that retire) and is reported, unless --force takes the file's version."""
+    db = open_db(":memory:")
+    load_content(db, read_content(content_copy))
+    path = content_copy / "tips" / f"{HACKS}.yaml"
+    original = path.read_text(encoding="utf-8")
+    first, second, third = (t.id for t in read_content(content_copy).tips[:3])
+    _edit_in_chat(db, first, "Edited in chat before the entry left")
+    _edit_tips(content_copy, HACKS, lambda tips: tips.__delitem__(slice(0, 3)))
+    assert load_content(db, read_content(content_copy)).retired == [first, second, third]
+    _edit_in_chat(db, second, "Edited in chat while it was retired")
+    path.write_text(original, encoding="utf-8")
+
+    report = load_content(db, read_content(content_copy), force=force)
+    titles = dict(db.execute("SELECT id, title || ' / ' || status FROM tips WHERE id IN (?, ?, ?)",
+                             [first, second, third]))
+    files = {t.id: f"{t.title} / active" for t in read_content(content_copy).tips[:3]}
+    assert titles[third] == files[third]  # not edited: back as its file says, as before
+    if force:
+        assert not report.conflicts and report.updated == [first, second, third]
+        assert titles == files
+        return
+    assert report.conflicts == [first, second] and report.updated == [first, second, third], report.lines()
+    assert any(line.startswith(f"  ! {first}: edited by a moderator") for line in report.lines())
+    assert titles[first] == "Edited in chat before the entry left / active"  # the load's retire undone,
+    assert titles[second] == "Edited in chat while it was retired / active"  # the moderators' edits kept
+    assert not load_content(db, read_content(content_copy)).changed  # as before the entry left: the edits stand
 
 
 def test_invalid_content_loads_nothing(content_copy):

@@ -61,6 +61,10 @@ def test_srt_and_vtt_parse_to_the_same_cues():
         ("0:10 later\n0:05 earlier\n", "bad.txt", 2, "goes backwards"),
         ("0:00 ok\n0:75 nope\n", "bad.txt", 2, "not a timestamp"),
         ("1\n00:00:01,000 --> nonsense\nhello\n", "bad.srt", 1, "malformed SRT"),
+        # QA: stored as "hello you should 2 world my advice"; the srt package reads on through blank lines
+        ("1\n00:00:01,000 --> 00:00:05,000\nhello you should\n\n2\nworld my advice\n\n3\n00:00:10,000 --> "
+         "00:00:12,000\nend\n", "bad.srt", 6, "cue 2 has no 'start --> end' timing line (got 'world my advice')"),
+        ("1\r\n00:00:01,000 --> 00:00:05,000\r\nhello\r\n\r\n2\r\n", "bad.srt", 6, "cue 2 has no 'start --> end'"),
         ("WEBVTT\n\nthis is not a cue\n", "bad.vtt", None, "no captions"),
         ("", "empty.txt", None, "no captions"),
         ("0:00 ok\x00\x01", "bin.txt", None, "binary"),
@@ -73,6 +77,15 @@ def test_malformed_transcripts_name_file_line_and_reason(text, name, line, reaso
     assert caught.value.line == line
     assert reason in caught.value.reason
     assert str(caught.value).startswith(f"{name}:{line}" if line else name)
+
+
+def test_srt_styling_is_stripped_as_webvtt_styling_is():
+    """QA: <i>…</i> stayed in SRT captions (and so in candidate quotes); WebVTT's were stripped."""
+    srt = ("1\n00:00:01,000 --> 00:00:04,000\n<i>my advice</i> is to <font color=\"#ffff00\">find</font> a "
+           "<B>mentor</B>\n\n2\n00:00:05,000 --> 00:00:06,000\n{\\an8}and 3 < 4\n")
+    vtt = "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<i>my advice</i> is to <c.yellow>find</c> a <b>mentor</b>\n"
+    assert [c.text for c in parse_transcript(srt, "a.srt")] == ["my advice is to find a mentor", "and 3 < 4"]
+    assert parse_transcript(vtt, "a.vtt")[0].text == "my advice is to find a mentor"
 
 
 def test_corrections_are_whole_word_and_longest_first():

@@ -67,11 +67,13 @@ class Context:
         """bot.app.open_bot, its failures (content, database, the semantic extra) as one-line errors."""
         from bot.app import open_bot
         from bot.core.semantic import Unavailable
-        from bot.corpus import ContentInvalid
+        from bot.corpus import ContentInvalid, NotContent
         from bot.store.migrations import SchemaError
 
         try:
             return open_bot(self.settings, autoload=autoload, answer_only=answer_only)
+        except NotContent as exc:
+            fail(str(exc))
         except ContentInvalid as exc:
             fail(f"{exc}\n" + "\n".join(f"  {p}" for p in exc.problems[:20]))
         except sqlite3.DatabaseError as exc:

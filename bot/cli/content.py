@@ -18,10 +18,9 @@ def content() -> None:
 @pass_ctx
 def check(ctx: Context) -> None:
     """Validate content/: ids, topics, spans, quotes found in their spans, transcripts."""
-    from bot.corpus.files import read_content
     from bot.corpus.validate import check_content
 
-    loaded = read_content(ctx.settings.careerbot_content)
+    loaded = _read(ctx)
     problems = check_content(loaded)
     for problem in problems:
         click.echo(str(problem))
@@ -30,21 +29,36 @@ def check(ctx: Context) -> None:
     click.echo(f"ok: {len(loaded.tips)} tips, {len(loaded.transcripts)} transcripts, {len(loaded.topics)} topics")
 
 
+def _read(ctx: Context):  # noqa: ANN202 - Content, imported lazily
+    """The content directory, read; a directory that is not one is refused in one line."""
+    from bot.corpus import NotContent
+    from bot.corpus.files import read_content
+
+    try:
+        return read_content(ctx.settings.careerbot_content)
+    except NotContent as exc:
+        fail(str(exc))
+
+
 @content.command()
 @click.option("--force", is_flag=True, help="Take the file's version even where a moderator edited the tip since.")
+@click.option("--allow-mass-retire", is_flag=True,
+              help="Load even when that retires more than half of the active tips (their entries are gone).")
 @pass_ctx
-def load(ctx: Context, force: bool) -> None:
+def load(ctx: Context, force: bool, allow_mass_retire: bool) -> None:
     """Sync content/ into the database (idempotent); report what was added, updated and retired."""
-    from bot.corpus.files import read_content
-    from bot.corpus.loader import ContentInvalid, load_content
+    from bot.corpus.loader import ContentInvalid, MassRetire, load_content
 
+    loaded = _read(ctx)
     bot = ctx.open(autoload=False)
     try:
-        report = load_content(bot.db, read_content(ctx.settings.careerbot_content), force=force)
+        report = load_content(bot.db, loaded, force=force, allow_mass_retire=allow_mass_retire)
     except ContentInvalid as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         fail(str(exc))
+    except MassRetire as exc:
+        fail(f"{ctx.settings.careerbot_content}: {exc}")
     for line in report.lines():
         click.echo(line)
     embedded = bot.searcher.embed()
@@ -255,7 +269,7 @@ def review_cmd(ctx: Context, action: str, accept: int | None, file: Path | None,
     elif skip is not None:
         _show(moderation.review_skip(ctx.bot, actor, skip))
     elif action == "next":
-        click.echo(moderation.review_next(ctx.bot, actor).as_text())
+        click.echo(moderation.review_next(ctx.bot, actor, cli=True).as_text())
     else:
         click.echo(moderation.review_list(ctx.bot, actor).as_text())
 
@@ -264,15 +278,18 @@ def review_cmd(ctx: Context, action: str, accept: int | None, file: Path | None,
 @pass_ctx
 def export(ctx: Context) -> None:
     """Write the live tips back into content/tips/*.yaml, so moderators' work can be reviewed and committed."""
+    from bot.corpus import NotContent
     from bot.corpus.export import ExportError, export_tips
-    from bot.corpus.files import read_content
+    from bot.corpus.files import NotWritable, read_content
     from bot.corpus.validate import check_content
 
     root = ctx.settings.careerbot_content
     try:
         report = export_tips(ctx.bot.db, root)
-    except ExportError as exc:
+    except (ExportError, NotContent) as exc:
         fail(str(exc))
+    except NotWritable as exc:
+        fail(f"{exc}; nothing was written to it. Export into a writable checkout of the content (--content).")
     for line in report.lines():
         click.echo(line)
     problems = check_content(read_content(root))
@@ -282,3 +299,5 @@ def export(ctx: Context) -> None:
         fail(f"{len(problems)} problem(s) in {root} after the export")
     if report.changed:
         click.echo(f"review with `git diff {root}`, then commit")
+    if report.refused:
+        fail(f"not written: {', '.join(report.refused)} (a tip in it was changed there and by a moderator; see ! above)")

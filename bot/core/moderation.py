@@ -26,16 +26,24 @@ from sqlite_utils import Database
 
 from bot.core import subscriptions
 from bot.core.actors import Actor
-from bot.core.reply import Button, Card, Reply, moment_url, shorten
+from bot.core.reply import Button, Card, Reply, moment_url, plural, shorten
 from bot.core.service import CareerBot, refused, subcommand
-from bot.corpus import review
+from bot.corpus import NotContent, review
 from bot.corpus.corrections import Corrections
 from bot.corpus.export import stamp
-from bot.corpus.files import TRANSCRIPT_SUFFIXES, Transcript, file_hash, tip_hash
+from bot.corpus.files import (
+    TRANSCRIPT_SUFFIXES,
+    NotWritable,
+    Transcript,
+    file_hash,
+    not_content,
+    tip_hash,
+    writing,
+)
 from bot.corpus.loader import audit, row_to_tip, store_transcript, tip_row
 from bot.corpus.transcripts import Cue, TranscriptError, parse_stamp, read_transcript
-from bot.corpus.validate import tip_problems
-from bot.models import STEM, Episode, Tip
+from bot.corpus.validate import duplicate_of, tip_problems
+from bot.models import STEM, Episode, Tip, plain
 from bot.store import transaction
 
 TIP_KEYS = ("id", "title", "tip", "quote", "speaker", "source", "start", "end", "topics", "questions", "status")
@@ -105,9 +113,14 @@ class Change:
 
 # -- reading ---------------------------------------------------------------------------------
 def _row(db: Database, tip_id: str) -> dict[str, Any] | None:
-    cursor = db.execute("SELECT * FROM tips WHERE id = ?", [tip_id])
-    row = cursor.fetchone()
-    return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
+    found = _rows(db, "SELECT * FROM tips WHERE id = ?", [tip_id])
+    return found[0] if found else None
+
+
+def _rows(db: Database, sql: str, params: list) -> list[dict[str, Any]]:
+    cursor = db.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _snapshot(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -257,7 +270,7 @@ def _validate(db: Database, data: dict[str, Any], problems: dict[str, str]) -> T
     except ValidationError as exc:
         for error in exc.errors():
             key = _form_key(str(error["loc"][0])) if error["loc"] else "span"
-            message = "required" if error["type"] == "missing" else error["msg"].removeprefix("Value error, ")
+            message = plain(error)
             if key not in problems:
                 _problem(found, key, message)
         # Still run the checks whose fields are fine, so a form shows every problem at once.
@@ -376,7 +389,15 @@ def _proposed(db: Database, fields: Mapping[str, Any], row: dict[str, Any] | Non
             _problem(problems, "id", f"a tip with id {str(data['id'])!r} already exists")
     elif row is None:
         data["id"] = _new_id(db, str(data.get("title") or ""))
-    return data, problems, _validate(db, data, problems)
+    tip = _validate(db, data, problems)
+    if tip is not None and tip.status == "active":
+        same = [row_to_tip(r) for r in _rows(db, "SELECT * FROM tips WHERE source = ? AND status = 'active'",
+                                                [tip.source])]
+        duplicate = duplicate_of(tip, same)
+        if duplicate:
+            _problem(problems, "", duplicate)
+            return data, problems, None
+    return data, problems, tip
 
 
 # -- tips -------------------------------------------------------------------------------------
@@ -558,7 +579,7 @@ def _detail(change: Change) -> str:
         retired = f", tip {before['tip_id']} retired" if before.get("tip_id") else ""
         return f"{after.get('status')} again{retired}"
     if change.entity == "episode" and change.action == "add-transcript":
-        return f"“{shorten(str(after.get('title')), 60)}”, {after.get('candidates')} candidate tips"
+        return f"“{shorten(str(after.get('title')), 60)}”, {plural(int(after.get('candidates') or 0), 'candidate tip')}"
     if change.entity == "episode" and change.action == "revert":
         return "removed, with its passages, candidates and files"
     return ""
@@ -651,6 +672,9 @@ def add_transcript(bot: CareerBot, actor: Actor, path: Path, meta: Mapping[str, 
         return _refused("add transcripts")
     path, content_dir = Path(path), Path(content_dir)
     stem, suffix = path.stem, path.suffix.lower()
+    reason = not_content(content_dir)
+    if reason:  # its files would land in a stray directory, where no load would see them
+        return _error("Transcript not added", f"{NotContent(content_dir, reason)}. Nothing was stored.")
     if suffix not in TRANSCRIPT_SUFFIXES:
         return _invalid({"file": f"must end in {', '.join(TRANSCRIPT_SUFFIXES)} (seed captions, SRT or WebVTT)"})
     if not STEM.match(stem):
@@ -658,8 +682,7 @@ def add_transcript(bot: CareerBot, actor: Actor, path: Path, meta: Mapping[str, 
     try:
         episode = Episode.model_validate(dict(meta))
     except ValidationError as exc:
-        return _invalid({str(e["loc"][0]) if e["loc"] else "": e["msg"].removeprefix("Value error, ")
-                         for e in exc.errors()})
+        return _invalid({str(e["loc"][0]) if e["loc"] else "": plain(e) for e in exc.errors()})
     try:
         data = path.read_bytes()
         cues = read_transcript(path)
@@ -683,17 +706,23 @@ def add_transcript(bot: CareerBot, actor: Actor, path: Path, meta: Mapping[str, 
             candidates = review.propose(db, stem)
             passages = db.execute("SELECT count(*) FROM passages WHERE source = ?", [stem]).fetchone()[0]
             change = audit(db, actor.who, actor.platform, "add-transcript", "episode", stem, None,
-                           episode_data | {"format": fmt, "cues": len(cues), "candidates": candidates})
+                           episode_data | {"format": fmt, "cues": len(cues), "candidates": candidates,
+                                           "content_dir": str(content_dir.resolve())})  # where a revert looks
             for dest, content in ((target, data), (meta_file, episode_yaml(episode_data))):
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                dest.write_bytes(content)
-                written.append(dest)
-    except BaseException:
+                with writing(dest):
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    with dest.open("xb") as handle:  # never over a file that is there already
+                        written.append(dest)
+                        handle.write(content)
+    except BaseException as exc:
         for dest in written:
             dest.unlink(missing_ok=True)
+        if isinstance(exc, NotWritable):
+            return _error("Transcript not added", f"{exc}. Nothing was stored: add transcripts where the content "
+                                                  "directory is writable (a checkout of it, --content), then commit.")
         raise
-    text = (f"Added {stem} ({fmt}): {len(cues)} captions, {passages} passages, searchable now. "
-            f"{candidates} candidate tip{'s' if candidates != 1 else ''} queued for review "
+    text = (f"Added {stem} ({fmt}): {plural(len(cues), 'caption')}, {plural(passages, 'passage')}, searchable now. "
+            f"{plural(candidates, 'candidate tip')} queued for review "
             f"(/tips review or careerbot content review). Wrote {target.relative_to(content_dir)} and "
             f"{meta_file.relative_to(content_dir)}: commit them.")
     reply = Reply("info", f"Transcript added: {episode.title}", text,
@@ -706,18 +735,23 @@ def episode_yaml(meta: Mapping[str, Any]) -> bytes:
     return yaml.safe_dump(dict(meta), sort_keys=False, allow_unicode=True, width=1000).encode()
 
 
-def _candidate_reply(db: Database, item: review.Candidate, remaining: int) -> Reply:
+def _candidate_reply(db: Database, item: review.Candidate, remaining: int, cli: bool = False) -> Reply:
     episode = db.execute("SELECT title, url, guest FROM episodes WHERE id = ?", [item.source]).fetchone()
     title, url, guest = episode if episode else (item.source, None, "")
     card = Card(f"candidate-{item.id}", "passage", f"Candidate #{item.id} from {title}", "", item.text, guest,
                 title, item.source, item.start, item.end, moment_url(url, item.start), score=item.score)
     where = span(item.start, item.end)
-    text = (f"{remaining} candidate{'s' if remaining != 1 else ''} to review"
+    if cli:
+        how = (f"• careerbot content review --accept {item.id} --file fields.yaml (title, tip, quote, topics, "
+               f"questions; span defaults to {where})\n"
+               f"• careerbot content review --reject {item.id}\n• careerbot content review --skip {item.id}")
+    else:
+        how = (f"• /tips review accept {item.id} title=\"…\" tip=\"…\" quote=\"…\" topics=\"…\" "
+               f"questions=\"q1 | q2 | q3\" [span={where}] --save\n"
+               f"• /tips review reject {item.id}\n• /tips review skip {item.id}")
+    text = (f"{plural(remaining, 'candidate')} to review"
             f"{' (this one was skipped before)' if item.status == 'skipped' else ''}. Turn this passage into a "
-            f"tip, reject it, or skip it for later:\n"
-            f"• /tips review accept {item.id} title=\"…\" tip=\"…\" quote=\"…\" topics=\"…\" "
-            f"questions=\"q1 | q2 | q3\" [span={where}] --save\n"
-            f"• /tips review reject {item.id}\n• /tips review skip {item.id}")
+            f"tip, reject it, or skip it for later:\n{how}")
     form = {"episode": item.source, "span": where, "speaker": guest}
     return Reply("info", "Review a candidate tip", text, cards=[card],
                  buttons=[Button("review_accept", "Accept…", str(item.id), "primary"),
@@ -726,15 +760,16 @@ def _candidate_reply(db: Database, item: review.Candidate, remaining: int) -> Re
                  data={"candidate": asdict(item), "form": form})
 
 
-def review_next(bot: CareerBot, actor: Actor) -> Reply:
-    """The next candidate to decide on: pending ones best first, then skipped ones."""
+def review_next(bot: CareerBot, actor: Actor, cli: bool = False) -> Reply:
+    """The next candidate to decide on: pending ones best first, then skipped ones. `cli`: how to decide
+    it as `careerbot content review` options, not as /tips commands."""
     if not bot.is_moderator(actor):
         return refused("review candidate tips")
     items = review.open_items(bot.db, limit=1)
     if not items:
         return Reply("info", "Review queue empty",
                      "No candidate tips to review. New ones arrive with `careerbot content add-transcript`.")
-    return _candidate_reply(bot.db, items[0], review.count_open(bot.db))
+    return _candidate_reply(bot.db, items[0], review.count_open(bot.db), cli)
 
 
 def review_list(bot: CareerBot, actor: Actor, limit: int = 20) -> Reply:

@@ -16,6 +16,11 @@ from bot.timestamps import format_stamp
 Kind = Literal["tip", "passage"]
 
 
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """`1 caption`, `2 captions`: a count with its noun (`words` when the plural is not word + s)."""
+    return f"{n} {word if n == 1 else words or word + 's'}"
+
+
 def shorten(text: object, limit: int) -> str:
     """`text` on one line (whitespace collapsed), cut to at most `limit` characters with "…"."""
     text = " ".join(str(text or "").split())

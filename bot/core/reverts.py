@@ -17,10 +17,10 @@ from sqlite_utils import Database
 from bot.core import subscriptions
 from bot.core.actors import Actor
 from bot.core.moderation import Change, Result, changed_since, episode_yaml, set_status
-from bot.core.reply import Reply
+from bot.core.reply import Reply, plural
 from bot.core.service import CareerBot
 from bot.corpus import review
-from bot.corpus.files import TRANSCRIPT_SUFFIXES, file_hash
+from bot.corpus.files import TRANSCRIPT_SUFFIXES, NotWritable, file_hash, not_content, writing
 from bot.corpus.loader import audit, remove_transcript
 from bot.models import Episode
 from bot.store import transaction
@@ -96,6 +96,7 @@ def revert_episode(bot: CareerBot, actor: Actor, change: Change) -> Result:
     if bot.content_dir is None:
         return _cannot("The content directory (CAREERBOT_CONTENT), which holds the transcript's files, is not set.")
     meta = {key: added.get(key) for key in Episode.model_fields}
+    root = Path(bot.content_dir).resolve()
     deleted: list[tuple[Path, bytes]] = []
     try:
         with transaction(bot.db) as db:
@@ -105,25 +106,55 @@ def revert_episode(bot: CareerBot, actor: Actor, change: Change) -> Result:
             digest = _stored_as_added(db, change, meta)
             if isinstance(digest, Result):
                 return digest
-            files = _files(bot.content_dir, stem, digest, meta)
+            files = _files(root, stem, digest, meta)
             if isinstance(files, str):
                 return _cannot(f"{files}: reverting would lose that. Put it back as it was added (e.g. git "
                                "checkout) to revert, or keep the transcript.")
+            elsewhere = _not_here(root, stem, added, files)
+            if elsewhere is not None:
+                return _cannot(elsewhere)
             remove_transcript(db, stem)
             candidates = review.discard(db, stem)
             done = audit(db, actor.who, actor.platform, "revert", "episode", stem, added, None, reverts=change.id)
             for path in files:
-                deleted.append((path, path.read_bytes()))
-                path.unlink()
-    except BaseException:
+                with writing(path):
+                    data = path.read_bytes()
+                    path.unlink()
+                deleted.append((path, data))
+    except BaseException as exc:
         for path, data in deleted:
             path.write_bytes(data)
+        if isinstance(exc, NotWritable):
+            return _cannot(f"{exc}: its files can't be removed here. Revert it where the content directory is "
+                           "writable (a checkout of it, --content).")
         raise
-    names = " and ".join(str(p.relative_to(bot.content_dir)) for p, _ in deleted)
-    text = (f"Removed {stem}: its passages are no longer searched and its {candidates} candidate "
-            f"tip{'s' if candidates != 1 else ''} left the review queue. "
-            + (f"Deleted {names}: commit that." if names else "Its files were already gone from content/."))
+    names = " and ".join(str(p.relative_to(root)) for p, _ in deleted)
+    text = (f"Removed {stem}: its passages are no longer searched and its {plural(candidates, 'candidate tip')} "
+            "left the review queue. "
+            + (f"Deleted {names} from {root}: commit that." if names else f"Its files were already gone from {root}."))
     return _done("Transcript removed", text, done)
+
+
+def written_files(stem: str, added: dict) -> list[str]:
+    """The files `add_transcript` wrote for `stem`, relative to the content directory."""
+    suffix = {"srt": ".srt", "vtt": ".vtt"}.get(str(added.get("format")), ".txt")
+    return [f"transcripts/{stem}{suffix}", f"episodes/{stem}.yaml"]
+
+
+def _not_here(root: Path, stem: str, added: dict, found: list[Path]) -> str | None:
+    """Why the files `add_transcript` wrote, some of them missing from `root`, may well be elsewhere (so a
+    revert here would leave them behind), or None: they were in this content directory and are gone."""
+    missing = [name for name in written_files(stem, added) if root / name not in found]
+    if not missing:
+        return None
+    wrote_to = added.get("content_dir")
+    if not_content(root) is None and (wrote_to is None or Path(wrote_to) == root):
+        return None  # removed from the directory they were written to: nothing is left behind
+    where = f", which add-transcript wrote into {wrote_to}," if wrote_to and Path(wrote_to) != root else ""
+    return (f"{' and '.join(missing)}{where} {'is' if len(missing) == 1 else 'are'} not in {root}, the content "
+            "directory this revert looks in (--content, CAREERBOT_CONTENT); removing the transcript from the "
+            f"database alone would leave {'it' if len(missing) == 1 else 'them'} behind. Run the revert with "
+            f"--content {wrote_to or 'DIR'} (the directory holding them).")
 
 
 def _in_use(db: Database, stem: str) -> Result | None:

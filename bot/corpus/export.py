@@ -5,24 +5,33 @@ rewritten, so comments, order and untouched tips stay byte for byte and the git 
 exactly what moderators changed. Tips made in chat are appended to `tips/<source>.yaml`.
 Every file is checked before it is written: it must parse back into exactly the database's
 tips, which is what lets `content load` right after an export report nothing changed.
+
+Export never overwrites a change to a file it has not seen (`Synced` in loader.py: what careerbot
+last read from or wrote into each entry). An entry edited by hand and not loaded yet is kept as it
+is when the database has nothing newer for that tip; when a moderator changed the tip too, the
+whole file is left unwritten and the tip named, as `content load` names a moderator's edit.
+A rewritten file keeps its mode.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
+import stat
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 from sqlite_utils import Database
 
-from bot.corpus.files import YAML_LOADER, tip_hash
-from bot.corpus.loader import row_to_tip
+from bot.corpus import NotContent
+from bot.corpus.files import YAML_LOADER, not_content, tip_hash, writing
+from bot.corpus.loader import Synced, edited, row_to_tip
 from bot.corpus.transcripts import format_stamp
 from bot.models import Tip
+from bot.store import transaction
 
 WRAP = 104  # the width the curated files are folded at
 
@@ -37,14 +46,26 @@ class ExportReport:
     updated: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     unchanged: int = 0
+    kept: list[tuple[str, str]] = field(default_factory=list)  # (tip, file): the file's unloaded edit kept
+    conflicts: list[tuple[str, str]] = field(default_factory=list)  # (tip, file): edited on both sides
 
     @property
     def changed(self) -> bool:
         return bool(self.files)
 
+    @property
+    def refused(self) -> list[str]:
+        """The files not written because a tip in them was changed there and by a moderator."""
+        return sorted({name for _, name in self.conflicts})
+
     def lines(self) -> list[str]:
         out = [f"tips: {len(self.updated)} updated, {len(self.added)} added, {self.unchanged} unchanged"]
         out += [f"  ~ {t}" for t in self.updated] + [f"  + {t}" for t in self.added]
+        out += [f"  ! {t}: changed in {name} since the last load; kept the file's version "
+                "(`careerbot content load` takes it)" for t, name in self.kept]
+        out += [f"  ! {t}: changed in {name} since the last load and by a moderator too, so {name} was not "
+                "written. Take the file's version with `careerbot content load --force`, or undo the file's "
+                "change (see git diff) and export again to write the database's" for t, name in self.conflicts]
         out += [f"wrote {f}" for f in self.files]
         return out
 
@@ -79,47 +100,71 @@ class _Entry:
 
 
 def export_tips(db: Database, root: Path) -> ExportReport:
-    """Make content/tips/ hold the database's tips; return what changed."""
+    """Make content/tips/ hold the database's tips; return what changed.
+
+    Raises `NotContent` for a directory that is not a content directory (nothing is written there),
+    `ExportError` for a tips file it cannot rewrite safely and `NotWritable` for one it cannot write
+    (a read-only content directory): nothing was written to that file.
+    """
     root = Path(root)
+    reason = not_content(root)
+    if reason:
+        raise NotContent(root, reason)
     tips_dir = root / "tips"
-    cursor = db.execute("SELECT * FROM tips ORDER BY source, start, n")
-    names = [d[0] for d in cursor.description]
-    live = [(row_to_tip(row), row["origin"]) for row in (dict(zip(names, r, strict=True)) for r in cursor)]
-    by_id = {tip.id: tip for tip, _ in live}
+    rows = {row["id"]: row for row in _dicts(db, "SELECT * FROM tips ORDER BY source, start, n")}
+    live = {tip_id: row_to_tip(row) for tip_id, row in rows.items()}
     report = ExportReport()
     placed: set[str] = set()
     for path in sorted(tips_dir.glob("*.yaml")):
+        name = str(path.relative_to(root))
         text = path.read_text(encoding="utf-8")
         lines = text.splitlines(keepends=True)
         changed: list[tuple[_Entry, Tip]] = []
+        conflicts: list[str] = []
         for entry in _entries(text, path.name):
-            tip = by_id.get(entry.tip.id)
+            tip = live.get(entry.tip.id)
             if tip is None:
                 continue
             placed.add(tip.id)
-            if tip_hash(tip) == tip_hash(entry.tip):
+            in_file = tip_hash(entry.tip)
+            if tip_hash(tip) == in_file:
                 report.unchanged += 1
+            elif Synced.of(rows[tip.id]["file_hash"]).known(in_file):
+                changed.append((entry, tip))  # the entry is as careerbot last read or wrote it: the database is newer
+            elif not edited(rows[tip.id]):
+                report.kept.append((tip.id, name))  # edited by hand, not loaded yet; nothing newer here
             else:
-                changed.append((entry, tip))
+                conflicts.append(tip.id)
+        if conflicts:
+            report.conflicts += [(tip_id, name) for tip_id in conflicts]
+            continue
         for entry, tip in reversed(changed):  # from the bottom up, so earlier line numbers stay valid
             lines[entry.first:entry.last + 1] = entry.rewrite(lines, tip)
         report.updated += [tip.id for _, tip in changed]
         if changed:
-            _write(path, "".join(lines), [tip for _, tip in changed], root, report)
+            _write(db, path, "".join(lines), [tip for _, tip in changed], root, report)
     by_source: dict[str, list[Tip]] = {}
-    for tip, origin in live:
-        if tip.id in placed or (origin == "content" and tip.status == "retired"):
+    for tip_id, tip in live.items():
+        if tip_id in placed or (rows[tip_id]["origin"] == "content" and tip.status == "retired"):
             continue  # a content tip retired because its file entry was removed stays removed
         by_source.setdefault(tip.source, []).append(tip)
     for source, tips in sorted(by_source.items()):
         path = tips_dir / f"{source}.yaml"
+        if str(path.relative_to(root)) in report.refused:
+            continue  # not written this time: the conflict in it comes first
         text = path.read_text(encoding="utf-8") if path.exists() else _header(db, source)
         text = text.rstrip("\n") + "\n"
         for tip in tips:
             text += "\n" + "".join(tip_block(tip))
             report.added.append(tip.id)
-        _write(path, text, tips, root, report)
+        _write(db, path, text, tips, root, report)
     return report
+
+
+def _dicts(db: Database, sql: str) -> list[dict]:
+    cursor = db.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
 
 
 def _field_lines(tip: Tip) -> dict[str, list[str]]:
@@ -236,8 +281,9 @@ def _header(db: Database, source: str) -> str:
     return f"# Tips from {source}{about}.\n"
 
 
-def _write(path: Path, text: str, expected: list[Tip], root: Path, report: ExportReport) -> None:
-    """Check the new text holds exactly the `expected` tips, then replace the file atomically."""
+def _write(db: Database, path: Path, text: str, expected: list[Tip], root: Path, report: ExportReport) -> None:
+    """Check the new text holds exactly the `expected` tips, replace the file atomically (keeping its
+    mode; a new file gets the umask's), then record in the database that the file holds them."""
     try:
         items = yaml.load(text, Loader=YAML_LOADER) or []  # noqa: S506 - a safe loader
         parsed = {t.id: tip_hash(t) for t in (Tip.model_validate(item) for item in items)}
@@ -247,15 +293,25 @@ def _write(path: Path, text: str, expected: list[Tip], root: Path, report: Expor
     if wrong:  # a bug here must never reach the files
         raise ExportError(f"{path.name}: export would not read back as the database's {', '.join(wrong)}; "
                           "nothing written")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as to any new file
+        try:
+            if path.exists():
+                os.fchmod(fd, stat.S_IMODE(path.stat().st_mode))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    with transaction(db):
+        for tip in expected:  # a moderator's save in between keeps its version: only file_hash moves
+            row = db.execute("SELECT file_hash FROM tips WHERE id = ?", [tip.id]).fetchone()
+            if row is not None:
+                synced = replace(Synced.of(row[0]), exported=tip_hash(tip))
+                db.execute("UPDATE tips SET file_hash = ? WHERE id = ?", [str(synced), tip.id])
     name = str(path.relative_to(root))
     if name not in report.files:
         report.files.append(name)

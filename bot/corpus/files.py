@@ -11,8 +11,11 @@ Layout (all under `content/`):
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,9 +23,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from bot.corpus import NotContent
 from bot.corpus.corrections import Corrections
 from bot.corpus.transcripts import Cue, TranscriptError, read_transcript
-from bot.models import Episode, Tip, Topic
+from bot.models import Episode, Tip, Topic, plain
 
 TRANSCRIPT_SUFFIXES = (".txt", ".srt", ".vtt")
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same results, much faster
@@ -75,6 +79,26 @@ class Content:
     problems: list[Problem] = field(default_factory=list)
 
 
+class NotWritable(Exception):
+    """A file under the content directory could not be written or removed (how the shipped deployments
+    run: a read-only root filesystem, `ProtectSystem=strict`). The caller changes nothing."""
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        self.path, self.error = path, error
+        read_only = error.errno in (errno.EROFS, errno.EACCES, errno.EPERM)
+        reason = "the content directory is read-only here" if read_only else "can't write it"
+        super().__init__(f"{path}: {reason} ({error.strerror or error})")
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """Writing or removing `path` under the content directory: an OSError becomes `NotWritable`."""
+    try:
+        yield
+    except OSError as exc:
+        raise NotWritable(path, exc) from exc
+
+
 def file_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
@@ -102,18 +126,31 @@ def _yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
 
 
 def _errors(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'tip'}: {e['msg'].removeprefix('Value error, ')}"
-                     for e in exc.errors())
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'tip'}: {plain(e)}" for e in exc.errors())
+
+
+def not_content(root: Path) -> str | None:
+    """Why `root` is not a content directory at all, or None. A content directory has topics.yaml and
+    tips/*.yaml: loading one that has neither (an empty or wrong directory) would retire every tip."""
+    if not root.is_dir():
+        return "content directory not found"
+    missing = [name for name, there in (("topics.yaml", (root / "topics.yaml").is_file()),
+                                        ("tips/*.yaml", any((root / "tips").glob("*.yaml")))) if not there]
+    return f"not a content directory (it has no {' and no '.join(missing)})" if missing else None
 
 
 def read_content(root: Path) -> Content:
-    """Read everything; problems are collected, never raised, so `check` can list them all."""
+    """Read everything; problems are collected, never raised, so `check` can list them all.
+
+    Only a directory that is not a content directory at all raises `NotContent`: one line, not
+    a list of everything it lacks.
+    """
     root = Path(root)
     content = Content(root=root)
     problems = content.problems
-    if not root.is_dir():
-        problems.append(Problem(str(root), "content directory not found"))
-        return content
+    reason = not_content(root)
+    if reason:
+        raise NotContent(root, reason)
 
     raw_topics = _yaml(root / "topics.yaml", root, problems) if (root / "topics.yaml").exists() else None
     for slug, value in (raw_topics or {}).items():
@@ -169,4 +206,6 @@ def read_content(root: Path) -> Content:
                 continue
             content.tips.append(tip)
             content.tip_files.setdefault(tip.id, where)
+    if not content.tips and not any(p.where.startswith("tips/") for p in problems):
+        raise NotContent(root, "not a content directory (its tips/*.yaml hold no tips)")
     return content

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlite_utils import Database
@@ -90,8 +90,13 @@ def audit(db: Database, actor: str, platform: str, action: str, entity: str, ent
     return cursor.lastrowid
 
 
-def load_content(db: Database, content: Content, *, force: bool = False, actor: str = "content-load") -> LoadReport:
-    """Make the database match content/; a moderator's newer edit is kept and reported unless `force`."""
+def load_content(db: Database, content: Content, *, force: bool = False, actor: str = "content-load",
+                 allow_mass_retire: bool = False) -> LoadReport:
+    """Make the database match content/; a moderator's newer edit is kept and reported unless `force`.
+
+    Raises `ContentInvalid` (content check fails) or `MassRetire` (it would retire most active tips,
+    unless `allow_mass_retire`); then nothing was loaded.
+    """
     problems = check_content(content)
     if problems:
         raise ContentInvalid(problems)
@@ -99,7 +104,7 @@ def load_content(db: Database, content: Content, *, force: bool = False, actor: 
     with transaction(db):
         _load_vocabulary(db, content)
         _load_episodes(db, content, report)
-        _load_tips(db, content, report, force=force, actor=actor)
+        _load_tips(db, content, report, force=force, actor=actor, allow_mass_retire=allow_mass_retire)
         word_vectors.store_tips(db, word_vectors.shared())  # so that a question encodes only itself
     return report
 
@@ -184,11 +189,75 @@ def remove_transcript(db: Database, stem: str) -> None:
     db.execute("DELETE FROM episodes WHERE id = ?", [stem])
 
 
-def _load_tips(db: Database, content: Content, report: LoadReport, *, force: bool, actor: str) -> None:
+MASS_RETIRE = 0.5  # a load that would retire more than this share of the active tips is refused without the flag
+
+
+class MassRetire(Exception):
+    """A load that would retire most active tips (a wrong or half-empty content directory?); nothing was loaded."""
+
+    def __init__(self, retiring: int, active: int) -> None:
+        self.retiring, self.active = retiring, active
+        super().__init__(f"this load would retire {retiring} of the {active} active tips, whose entries are missing "
+                         "from tips/*.yaml; nothing was loaded. If that is really meant, load again with "
+                         "--allow-mass-retire")
+
+
+GONE = "gone:"
+
+
+@dataclass(frozen=True)
+class Synced:
+    """What careerbot knows a tip's file entry held: `tips.file_hash`, as `[gone:]LOADED[+EXPORTED]`.
+
+    - `loaded`: the hash of the entry the last load read ("" for a tip made in chat, never loaded);
+    - `gone`: a load since found no entry and retired the tip (`loaded` is still the entry it last read);
+    - `exported`: the hash of the entry `content export` wrote since.
+
+    Moderators' edits never change it: that is how load and export tell an edit from the file's version,
+    and a hand edit of the file from what careerbot itself read or wrote there.
+    """
+
+    loaded: str = ""
+    exported: str = ""
+    gone: bool = False
+
+    @classmethod
+    def of(cls, value: str | None) -> Synced:
+        text = value or ""
+        loaded, _, exported = text.removeprefix(GONE).partition("+")
+        return cls(loaded, exported, text.startswith(GONE))
+
+    def __str__(self) -> str:
+        return (GONE if self.gone else "") + self.loaded + (f"+{self.exported}" if self.exported else "")
+
+    def known(self, entry_hash: str) -> bool:
+        """Is an entry with this hash one careerbot read from the file or wrote there (not an unseen hand edit)?"""
+        return entry_hash == self.exported or (not self.gone and entry_hash == self.loaded)
+
+
+def edited(row: dict[str, Any]) -> bool:
+    """Did a moderator change the tip since its file entry was last loaded?
+
+    A tip a load retired (its entry gone) counts as edited only when something other than its status
+    differs from that entry: the load's own retire is not a moderator's edit, nor is the restore
+    that undoes it.
+    """
+    synced = Synced.of(row["file_hash"])
+    if synced.gone:
+        return synced.loaded not in {tip_hash(row_to_tip(row | {"status": s})) for s in ("active", "retired")}
+    return tip_hash(row_to_tip(row)) != synced.loaded
+
+
+def _load_tips(db: Database, content: Content, report: LoadReport, *, force: bool, actor: str,
+               allow_mass_retire: bool) -> None:
     rows = {r["id"]: r for r in _dicts(db, "SELECT * FROM tips")}
-    in_files = set()
+    in_files = {tip.id for tip in content.tips}
+    missing = [tip_id for tip_id, row in rows.items()
+               if tip_id not in in_files and row["status"] == "active" and row["origin"] != "moderator"]
+    active = sum(row["status"] == "active" for row in rows.values())
+    if missing and len(missing) > MASS_RETIRE * active and not allow_mass_retire:
+        raise MassRetire(len(missing), active)
     for tip in content.tips:
-        in_files.add(tip.id)
         new_hash = tip_hash(tip)
         row = rows.get(tip.id)
         if row is None:
@@ -197,17 +266,20 @@ def _load_tips(db: Database, content: Content, report: LoadReport, *, force: boo
             audit(db, actor, "cli", "add", "tip", tip.id, None, tip_row(tip))
             report.added.append(tip.id)
             continue
-        if row["file_hash"] == new_hash:
+        synced = Synced.of(row["file_hash"])
+        if not synced.gone and new_hash == synced.loaded:
             report.unchanged += 1  # the file did not change; any newer moderator edit stands
             continue
-        db_hash = tip_hash(row_to_tip(row))
-        if db_hash == new_hash:
-            # The file caught up with the database (e.g. after an export): just record it.
+        if tip_hash(row_to_tip(row)) == new_hash or new_hash == synced.exported:
+            # The file caught up with the database (an export wrote it; a moderator's edit since then
+            # stands, and is still told from the file by its hash): just record it.
             db.execute("UPDATE tips SET file_hash = ?, origin = 'content' WHERE id = ?", [new_hash, tip.id])
             report.unchanged += 1
             continue
-        if db_hash != row["file_hash"] and not force:
+        if edited(row) and not force:
             report.conflicts.append(tip.id)  # edited in chat since the last load, and the file changed too
+            if synced.gone:
+                _returned(db, row, tip, report, actor)
             continue
         before = {k: row[k] for k in tip_row(tip)}
         values = tip_row(tip)
@@ -219,15 +291,29 @@ def _load_tips(db: Database, content: Content, report: LoadReport, *, force: boo
         )
         audit(db, actor, "cli", "update", "tip", tip.id, before, values)
         report.updated.append(tip.id)
-    for tip_id, row in rows.items():
-        if tip_id in in_files or row["status"] == "retired" or row["origin"] == "moderator":
-            continue
-        # as if the file now said "retired": when the entry comes back, the load brings the tip back
-        retired_hash = tip_hash(row_to_tip(row | {"status": "retired"}))
+    for tip_id in missing:
+        # Retired until its entry comes back; file_hash keeps the entry last loaded, so that a moderator's
+        # edit made before (or after) this retire is still told from the file's version.
+        gone = replace(Synced.of(rows[tip_id]["file_hash"]), gone=True)
         db.execute("UPDATE tips SET status='retired', version=version+1, updated_by=?, file_hash=? WHERE id=?",
-                   [actor, retired_hash, tip_id])
+                   [actor, str(gone), tip_id])
         audit(db, actor, "cli", "retire", "tip", tip_id, {"status": "active"}, {"status": "retired"})
         report.retired.append(tip_id)
+
+
+def _returned(db: Database, row: dict[str, Any], tip: Tip, report: LoadReport, actor: str) -> None:
+    """The entry of a tip a load retired is back, and a moderator had edited the tip: keep the edit, and
+    undo only the load's retire (the tip takes the entry's status). file_hash is as before the entry
+    left, so loads go on telling the edit from the file."""
+    back = str(replace(Synced.of(row["file_hash"]), gone=False))
+    if row["status"] == tip.status:
+        db.execute("UPDATE tips SET file_hash = ? WHERE id = ?", [back, tip.id])
+        return
+    db.execute("UPDATE tips SET status=?, version=version+1, file_hash=?, "
+               "updated_at=strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), updated_by=? WHERE id=?",
+               [tip.status, back, actor, tip.id])
+    audit(db, actor, "cli", "update", "tip", tip.id, {"status": row["status"]}, {"status": tip.status})
+    report.updated.append(tip.id)
 
 
 def _insert_tip(db: Database, values: dict[str, Any]) -> None:

@@ -20,6 +20,10 @@ __all__ = ["Cue", "TranscriptError", "format_stamp", "parse_stamp", "parse_trans
 
 SEED_LINE = re.compile(r"^(\d+(?::\d{2}){1,2})(?:\s+(.*))?$")
 CUE_TIMING = re.compile(r"^\s*\S+\s+-->\s+\S+")  # an SRT or WebVTT cue's `start --> end` line
+# Inside an SRT cue's text: a blank line, then a line with only a number (the next cue's), then what follows.
+SRT_ORPHAN = re.compile(r"\n[ \t]*\n[ \t]*(\d+)[ \t]*(?:\n([^\n]*))?")
+# SRT styling (as WebVTT's is stripped by webvtt-py): <i>, <b>, <u>, <font …> and their ends; {\an8}-style tags.
+SRT_TAGS = re.compile(r"</?(?:i|b|u|font)(?:\s[^<>]*)?>|\{\\[^{}]*\}", re.IGNORECASE)
 MAX_TRANSCRIPT_BYTES = 5_000_000
 BOM = "\ufeff"  # editors on Windows start UTF-8 files with it; it is not part of the captions
 
@@ -74,6 +78,7 @@ def parse_seed(text: str, name: str) -> list[Cue]:
 
 
 def parse_srt(text: str, name: str) -> list[Cue]:
+    text = text.replace("\r\n", "\n")
     try:
         subtitles = list(srt.parse(text, ignore_errors=False))
     except srt.SRTParseError as exc:
@@ -81,12 +86,21 @@ def parse_srt(text: str, name: str) -> list[Cue]:
         line = text.count("\n", 0, start) + 1
         snippet = text[start:].split("\n", 1)[0][:60]
         raise TranscriptError(name, line, f"malformed SRT: cannot parse {snippet!r}") from None
+    at = 0
     for n, s in enumerate(subtitles):
+        at = text.find(s.content, at)  # a cue's text is in the file as it is (after its timing line)
+        orphan = SRT_ORPHAN.search(s.content)
+        if orphan:  # the srt package reads on through blank lines, so the next cue's text joined this one's
+            line = text.count("\n", 0, at + orphan.start(1)) + 2  # the line after the cue's number
+            got = (orphan.group(2) or "").strip()
+            raise TranscriptError(name, line, f"cue {orphan.group(1)} has no 'start --> end' timing line"
+                                              + (f" (got {got[:60]!r})" if got else ""))
+        at += len(s.content)
         if s.end < s.start:
             _backwards(text, name, n, s.index, srt.timedelta_to_srt_timestamp(s.start),
                        srt.timedelta_to_srt_timestamp(s.end), len(subtitles))
     return [
-        Cue(s.start.total_seconds(), s.end.total_seconds(), " ".join(s.content.split()))
+        Cue(s.start.total_seconds(), s.end.total_seconds(), " ".join(SRT_TAGS.sub("", s.content).split()))
         for s in sorted(subtitles, key=lambda s: s.start)
     ]
 

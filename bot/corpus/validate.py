@@ -66,6 +66,22 @@ def tip_problems(
     return problems
 
 
+def duplicate_of(tip: Tip, others: Iterable[Tip]) -> str | None:
+    """Why `tip` repeats one of `others` (the active tips), or None: the same episode and span, and the
+    same quote or title (compared word by word, ignoring case and punctuation)."""
+    for other in others:
+        if other.id == tip.id or other.source != tip.source:
+            continue
+        if (round(other.start, 1), round(other.end, 1)) != (round(tip.start, 1), round(tip.end, 1)):
+            continue
+        same = [name for name in ("quote", "title") if normalise(getattr(other, name)) == normalise(getattr(tip, name))]
+        if same:
+            *first, last = ["episode", "span", *same]
+            return (f"the same tip as {other.id} (same {', '.join(first)} and {last}): edit {other.id} instead, "
+                    "or cite another span")
+    return None
+
+
 def check_content(content: Content) -> list[Problem]:
     """Validate the whole content directory: what `careerbot content check` prints."""
     problems = list(content.problems)

@@ -3,7 +3,9 @@ and the real CLI run in-process against a temp database and a copy of content/."
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 
 import pytest
 from click.testing import CliRunner
@@ -134,3 +136,31 @@ def write_seed(path):
     lines = [f"{int(s) // 60}:{int(s) % 60:02d} {text}" for s, _, text in cues()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def read_only():
+    """`read_only(path)` makes a directory unwritable until the test ends, as the shipped deployments run
+    content/ (compose `read_only: true`, systemd `ProtectSystem=strict`): a read-only bind mount when
+    running as root (which file modes don't stop), else the directories' write bits taken away."""
+    undo = []
+
+    def make(path) -> None:
+        if os.geteuid() != 0:
+            dirs = [path, *(p for p in path.rglob("*") if p.is_dir())]
+            for d in dirs:
+                d.chmod(0o555)
+            undo.append(lambda: [d.chmod(0o755) for d in dirs])
+            return
+        for args in (["mount", "--bind", path, path], ["mount", "-o", "remount,ro,bind", path, path]):
+            done = subprocess.run(args, capture_output=True, check=False)
+            if done.returncode != 0:
+                if undo:
+                    undo.pop()()
+                pytest.skip(f"as root, a read-only directory needs a bind mount: {done.stderr.decode().strip()}")
+            if not undo:
+                undo.append(lambda: subprocess.run(["umount", path], check=True))
+
+    yield make
+    for step in reversed(undo):
+        step()

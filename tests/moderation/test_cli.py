@@ -140,3 +140,67 @@ def test_stats_command(run):
     assert "careerbot stats" in text and "Most asked:" in text
     data = json.loads(run("stats", "--json", "--days", "7").output)
     assert data["days"] == 7 and data["questions"] == 0
+
+
+def test_load_and_check_refuse_a_directory_that_is_not_content(run, tmp_path):
+    """QA's reproduction: a load from an empty directory retired all 68 tips, and the corrective
+    load then overwrote a moderator's edit without a word."""
+    run("content", "load")
+    run("content", "edit", "look-for-failures", "--set", "title=Moderator edited title", "--yes")
+    real, run.content = run.content, tmp_path / "emptydir"
+    run.content.mkdir()
+    for command in ("load", "check"):
+        refused = run("content", command, ok=False)
+        assert refused.exit_code == 1 and refused.output == (
+            f"error: {run.content}: not a content directory (it has no topics.yaml and no tips/*.yaml); "
+            "check --content or CAREERBOT_CONTENT\n")
+    run.content = real
+    assert "0 retired, 68 unchanged" in run("content", "load").output
+    assert "title: Moderator edited title" in run("content", "show", "look-for-failures").output
+
+
+def test_load_refuses_to_retire_most_tips_without_the_flag(run):
+    run("content", "edit", "look-for-failures", "--set", "title=Moderator edited title", "--yes")
+    original = (run.content / "tips" / "000_7a926d4821475fb3.yaml").read_bytes()
+    (run.content / "tips" / "000_7a926d4821475fb3.yaml").unlink()
+    refused = run("content", "load", ok=False)
+    assert refused.exit_code == 1 and "would retire 40 of the 68 active tips" in refused.output
+    assert "--allow-mass-retire" in refused.output and "nothing was loaded" in refused.output
+    assert "40 retired" in run("content", "load", "--allow-mass-retire").output
+    (run.content / "tips" / "000_7a926d4821475fb3.yaml").write_bytes(original)
+    loaded = run("content", "load").output
+    assert "40 updated" in loaded and "! look-for-failures: edited by a moderator" in loaded
+    shown = run("content", "show", "look-for-failures").output
+    assert "title: Moderator edited title" in shown and "status: active" in shown
+
+
+def test_export_refuses_a_file_with_a_tip_changed_there_and_in_chat(run):
+    run("content", "edit", TIP, "--set", "title=Moderator's title", "--yes")
+    path = run.content / "tips" / "000_7a926d4821475fb3.yaml"
+    path.write_text(path.read_text().replace("title: Cut back on naysayers and find a supportive circle",
+                                             "title: Edited by hand"))
+    before = path.read_bytes()
+    result = run("content", "export", ok=False)
+    assert result.exit_code == 1 and path.read_bytes() == before
+    assert f"! {TIP}: changed in tips/000_7a926d4821475fb3.yaml since the last load and by a moderator" in result.output
+    assert "error: not written: tips/000_7a926d4821475fb3.yaml" in result.output
+    assert f"! {TIP}: edited by a moderator" in run("content", "load").output  # load agrees: a conflict
+    run("content", "load", "--force")
+    assert "title: Edited by hand" in run("content", "show", TIP).output
+    assert "0 updated, 0 added, 68 unchanged" in run("content", "export").output
+
+
+def test_export_and_add_transcript_into_a_read_only_content_directory(run, tmp_path, read_only):
+    """QA: a traceback (OSError: [Errno 30] Read-only file system); now one line, and nothing stored."""
+    run("content", "edit", TIP, "--set", "title=Moderator's title", "--yes")
+    history = run("content", "history", "--json").output
+    read_only(run.content)
+    exported = run("content", "export", ok=False)
+    assert exported.exit_code == 1 and exported.output.splitlines()[-1].startswith(
+        f"error: {run.content}/tips/000_7a926d4821475fb3.yaml: the content directory is read-only here (")
+    added = run("content", "add-transcript", str(write_srt(tmp_path / "talk.srt")), "--title", "Talk",
+                "--guest", "Dana Example", ok=False)
+    assert added.exit_code == 1 and "talk.srt: the content directory is read-only here" in added.output
+    assert "Traceback" not in exported.output + added.output
+    assert run("content", "history", "--json").output == history  # nothing recorded, nothing stored
+    assert "No candidate tips" in run("content", "review").output

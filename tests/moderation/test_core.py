@@ -49,7 +49,9 @@ def test_add_tip_is_live_at_once_and_audited(bot, mod, new_tip):
 
 def test_add_with_an_existing_title_gets_a_fresh_id(bot, mod, new_tip):
     first = m.add_tip(bot, mod, new_tip)
-    second = m.add_tip(bot, mod, new_tip)
+    again = m.add_tip(bot, mod, new_tip)  # the very same tip is refused (test_validation.py) …
+    assert not again.ok and f"the same tip as {first.tip_id}" in again.problems[""]
+    second = m.add_tip(bot, mod, new_tip | {"span": "14:30-14:50"})  # … another span with the same title is not
     assert second.ok and second.tip_id == f"{first.tip_id}-2"
     clash = m.add_tip(bot, mod, new_tip | {"id": first.tip_id})
     assert not clash.ok and "already exists" in clash.problems["id"]

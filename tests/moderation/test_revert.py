@@ -6,6 +6,7 @@ CLI, console and Slack app."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import pytest
 
@@ -20,6 +21,7 @@ from tests.scheduling.conftest import FAST, RecordingPoster, Sleeps
 from tests.slack.conftest import slack_bot, slack_http, slack_settings  # noqa: F401 - fixtures
 from tests.slack.fakes import message_texts
 
+from ..conftest import CONTENT
 from .conftest import META, write_srt
 
 CHANNEL = "slack:C1"  # where the `mod` fixture types
@@ -341,3 +343,42 @@ async def test_slack_revert_of_a_subscription_change_typed_in_the_channel(slack_
     assert (sub.time, sub.days) == ("09:00", "weekdays")
     row = latest(slack_bot)
     assert (row.action, row.reverts, row.actor) == ("revert", change, "slack:UMOD")
+
+
+def test_revert_add_transcript_looks_where_it_wrote_its_files(bot, mod, candidates, content_dir, tmp_path):
+    """QA: run from another directory, the revert looked in another content directory, removed the episode
+    from the database and said its files "were already gone", though they were where it had written them."""
+    added = next(c for c in m.history(bot) if c.action == "add-transcript")
+    elsewhere = tmp_path / "elsewhere" / "content"
+    shutil.copytree(CONTENT, elsewhere)
+    bot.content_dir = elsewhere
+    unchanged, on_disk = state(bot), files(content_dir)
+    refused = m.revert(bot, mod, added.id)
+    assert not refused.ok and state(bot) == unchanged and files(content_dir) == on_disk
+    assert (f"transcripts/{STEM}.srt and episodes/{STEM}.yaml, which add-transcript wrote into {content_dir}, are "
+            f"not in {elsewhere}") in refused.reply.text
+    assert f"--content {content_dir}" in refused.reply.text
+
+    # In the directory it wrote them to, files removed by hand are simply gone: the revert goes ahead.
+    bot.content_dir = content_dir
+    (content_dir / "transcripts" / f"{STEM}.srt").unlink()
+    (content_dir / "episodes" / f"{STEM}.yaml").unlink()
+    reverted = m.revert(bot, mod, added.id)
+    assert reverted.ok and f"Its files were already gone from {content_dir}." in reverted.reply.text
+
+
+def test_a_read_only_content_directory_changes_nothing(bot, mod, candidates, content_dir, tmp_path, read_only):
+    """QA: add-transcript and a transcript revert raised OSError (Errno 30) with a traceback."""
+    added = next(c for c in m.history(bot) if c.action == "add-transcript")
+    read_only(content_dir)
+    unchanged, on_disk = state(bot), files(content_dir)
+    other = write_srt(tmp_path / "second_talk.srt")
+    refused = m.add_transcript(bot, mod, other, META, content_dir)
+    assert not refused.ok and refused.reply.title == "Transcript not added"
+    assert refused.reply.text.startswith(f"{content_dir / 'transcripts' / 'second_talk.srt'}: the content "
+                                         "directory is read-only here (")
+    assert "Nothing was stored" in refused.reply.text
+    refused = m.revert(bot, mod, added.id)
+    assert not refused.ok and "the content directory is read-only here" in refused.reply.text
+    assert f"{content_dir}/transcripts/{STEM}.srt" in refused.reply.text and "Nothing was changed" in refused.reply.text
+    assert state(bot) == unchanged and files(content_dir) == on_disk

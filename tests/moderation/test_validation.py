@@ -137,3 +137,73 @@ def test_the_shortest_guest_name_accepted_gives_candidates_that_can_be_accepted(
 def test_a_speaker_typed_in_chat_follows_the_same_rule(bot):
     output = console(bot, f"/tips edit {TIP} speaker=B")
     assert "• speaker: a name must be 2 to 80 characters, not 1" in output and "To save:" not in output
+
+
+def test_adding_the_same_tip_again_is_refused_naming_the_first(run, tmp_path, new_tip):
+    """QA: `content add tip.yaml --yes` three times gave three identical live tips (id, id-2, id-3)."""
+    path = tmp_path / "tip.yaml"
+    path.write_text(yaml.safe_dump(new_tip, sort_keys=False))
+    assert "Tip added" in run("content", "add", str(path), "--yes").output
+    first = "interview-others-to-beat-impostor-syndrome"
+    again = run("content", "add", str(path), "--yes", ok=False)
+    assert again.exit_code == 1 and (f"• the same tip as {first} (same episode, span, quote and title): edit {first} "
+                                     "instead, or cite another span") in again.output
+    retitled = tmp_path / "retitled.yaml"  # a new title over the same words is the same tip too
+    retitled.write_text(yaml.safe_dump(new_tip | {"title": "Mock interviews cure impostor syndrome"}))
+    assert f"the same tip as {first} (same episode, span and quote)" in run("content", "add", str(retitled), "--yes",
+                                                                            ok=False).output
+    assert run("tips").output.count(first) == 1 and f"{first}-2" not in run("tips").output
+    run("content", "retire", first)  # a retired tip is no longer in the way
+    assert f"Added “{new_tip['title']}” as {first}-2" in run("content", "add", str(path), "--yes").output
+
+
+def test_an_edit_that_makes_a_tip_repeat_another_is_refused(run):
+    lines = run("content", "show", "look-for-failures").output.splitlines()
+    other = {key: next(line for line in lines if line.startswith(f"{key}: ")).removeprefix(f"{key}: ")
+             for key in ("span", "quote")}
+    result = run("content", "edit", TIP, *(f"--set={k}={v}" for k, v in other.items()), "--yes", ok=False)
+    assert result.exit_code == 1 and "the same tip as look-for-failures (same episode, span and quote)" in result.output
+
+
+def test_field_problems_are_in_plain_words(run):
+    """QA: `--set topics=` answered "List should have at least 1 item after validation, not 0"."""
+    result = run("content", "edit", TIP, "--set", "topics=", "--set", "title=ab", "--set", "questions=one? | two?",
+                 "--dry-run", ok=False)
+    assert "• topics: at least one topic is needed" in result.output
+    assert "• title: at least 3 characters (now 2)" in result.output
+    assert "• questions: at least 3 questions are needed (now 2)" in result.output
+    assert "should have" not in result.output and "after validation" not in result.output
+    path = run.content / "tips" / f"{SOURCE}.yaml"
+    path.write_text(path.read_text().replace("topics: [social-circle, community, career-change]", "topics: []"))
+    checked = run("content", "check", ok=False)
+    assert "(choose-a-supportive-social-circle): topics: at least one topic is needed" in checked.output
+
+
+def test_one_caption_and_one_candidate_are_singular(run, tmp_path):
+    """QA: "1 captions", "1 candidate tips"."""
+    path = tmp_path / "short_talk.srt"
+    path.write_text("1\n00:00:01,000 --> 00:00:09,000\nmy advice is that you should always make sure you finish "
+                    "what you start, the key is to try to practice\n")
+    added = run("content", "add-transcript", str(path), *META).output
+    assert "1 caption, 1 passage, searchable now. 1 candidate tip queued" in added
+    assert "“Advice from the office”, 1 candidate tip" in run("content", "history", "--limit", "1").output
+
+
+def test_review_next_on_the_command_line_shows_command_line_options(run, tmp_path):
+    """QA: `careerbot content review next` told the moderator to type `/tips review accept …`."""
+    run("content", "add-transcript", str(write_srt(tmp_path / "talk.srt")), *META)
+    shown = run("content", "review", "next").output
+    item = shown.split("Candidate #", 1)[1].split()[0]
+    assert f"• careerbot content review --accept {item} --file fields.yaml" in shown
+    assert f"• careerbot content review --reject {item}" in shown and "/tips" not in shown
+
+
+def test_add_transcript_refuses_a_directory_that_is_not_content(run, tmp_path):
+    run("content", "load")  # the database is there: only add-transcript itself can refuse
+    real, run.content = run.content, tmp_path / "nowhere"
+    result = run("content", "add-transcript", str(write_srt(tmp_path / "talk.srt")), *META, ok=False)
+    assert result.exit_code == 1 and result.output.startswith("Transcript not added\n")
+    assert f"{run.content}: content directory not found; check --content" in result.output
+    assert not run.content.exists()  # no stray directory made for it
+    run.content = real
+    assert "Transcript added" in run("content", "add-transcript", str(tmp_path / "talk.srt"), *META).output
