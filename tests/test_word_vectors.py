@@ -60,6 +60,7 @@ def test_an_edited_tips_new_text_is_encoded_when_asked_about(db):
 def test_word_vectors_reorder_what_the_words_found_and_never_answer_alone(db, monkeypatch):
     # the words ("mentor", "job", "time") fit a dozen mentoring tips; the meaning is the mentor's own limits
     question = "thinking of quitting my job to mentor/coach people full time. what are the downsides?"
+    monkeypatch.setattr(search, "BIGRAMS", 0.0)  # "full time" in the tip would find it too
     with_vectors = Searcher(db).ask(question)
     monkeypatch.setattr(search, "WORD_VECTORS", False)
     words_only = Searcher(db).ask(question)
