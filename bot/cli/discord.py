@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import click
 
 from bot.cli.common import Context, fail, pass_ctx
@@ -23,6 +21,8 @@ def sync(ctx: Context, guild_id: int | None) -> None:
     Global commands can take a while to show up everywhere; --guild makes them appear in one
     server at once. Not done on every start: Discord rate limits command registration.
     """
+    import asyncio  # here, not at the top: every `careerbot ask` imports this module, and asyncio costs ~30 ms
+
     settings = ctx.settings
     if settings.discord_token is None:
         fail("DISCORD_TOKEN: required to sync commands")
