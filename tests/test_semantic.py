@@ -50,6 +50,19 @@ def test_tip_vectors_are_stored_once_and_only_changed_texts_are_embedded_again(d
     assert searcher.embed() == 1  # the "title. tip" text changed; its quote and questions did not
 
 
+def test_a_stop_while_embedding_returns_after_one_chunk_and_the_next_load_carries_on(db, encoder):
+    """serve stops a warm under way (Searcher.stop waits for it): embedding every tip took 20 s on a busy
+    machine, and SIGTERM while starting waited for all of it."""
+    from bot.core.semantic import CHUNK, TipVectors
+
+    checks = []
+    vectors = TipVectors(db, encoder)
+    done = vectors.load(lambda: checks.append(1) or len(checks) > 1)  # stop after the first chunk
+    assert done == CHUNK == stored(db) and vectors.ids == []  # the chunk is kept; no half-made matrix
+    rest = TipVectors(db, encoder).load()
+    assert rest > 0 and stored(db) == CHUNK + rest
+
+
 def test_a_read_only_database_embeds_its_missing_tips_in_memory(db_file, encoder):
     """A database this user cannot write (opened mode=ro, bot/store/access.py) is still asked with the blend."""
     import sqlite3

@@ -228,7 +228,7 @@ class Searcher:
             self.known_words()
             spelling.load()
             if self._meaning is not None:
-                self._meaning.load()
+                self._meaning.load(lambda: self._stopped)
             phrases = [fts_phrase(p) for p in vocabulary.phrases()]
             self._ranked["tips"].warm([*phrases, *map(topic_phrase, vocabulary.topics)])
             self._ranked["passages"].warm(phrases)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     import numpy as np
 
@@ -31,6 +31,7 @@ MODEL = "all-MiniLM-L6-v2-int8"
 TOKENIZER = Path(__file__).with_name("minilm-tokenizer.json")
 MAX_TOKENS = 256  # the model's own limit (sentence-transformers' max_seq_length for it)
 BATCH = 32
+CHUNK = 8 * BATCH  # texts embedded (and stored) between checks for a stop while a serving process warms
 DIMENSIONS = 384
 
 
@@ -149,8 +150,13 @@ class TipVectors:
         with self._lock:
             self._matrix = None
 
-    def load(self) -> int:
-        """Read every active tip's vectors, embedding and storing the texts not seen before; returns how many."""
+    def load(self, stopped: Callable[[], bool] = lambda: False) -> int:
+        """Read every active tip's vectors, embedding and storing the texts not seen before; returns how many.
+
+        Embedding every tip takes seconds to a minute, so it goes a chunk at a time, each stored: when
+        `stopped()` (a serving process shutting down while it warms) it returns after the chunk under
+        way, without the matrix, and the next load carries on from what was stored.
+        """
         import numpy as np
 
         with self._lock:
@@ -162,10 +168,13 @@ class TipVectors:
             keys = {i: [digest(t) for t in ts] for i, ts in texts.items()}
             stored = self._stored({k for ks in keys.values() for k in ks})
             missing = {k: t for i in texts for k, t in zip(keys[i], texts[i], strict=True) if k not in stored}
-            if missing:
-                vectors = self.encoder.encode(list(missing.values()))
-                fresh = dict(zip(missing, vectors, strict=True))
-                conn = getattr(self.db, "conn", self.db)  # a sqlite-utils Database or the bare connection
+            conn = getattr(self.db, "conn", self.db)  # a sqlite-utils Database or the bare connection
+            todo = list(missing.items())
+            for start in range(0, len(todo), CHUNK):
+                if stopped():
+                    return start
+                chunk = dict(todo[start:start + CHUNK])
+                fresh = dict(zip(chunk, self.encoder.encode(list(chunk.values())), strict=True))
                 if not getattr(conn, "read_only", False):  # read-only (bot/store/access.py): kept in memory only
                     conn.executemany("INSERT OR REPLACE INTO tip_vectors (digest, vector) VALUES (?, ?)",
                                      [(k, v.tobytes()) for k, v in fresh.items()])
