@@ -136,7 +136,13 @@ def _read(env_file: str | os.PathLike[str] | None) -> dict[str, Any]:
     if env_file is not None and Path(env_file).expanduser().is_file():
         from dotenv import dotenv_values  # only when there is a file: `careerbot ask` rarely has one
 
-        sources.append(dotenv_values(Path(env_file).expanduser(), encoding="utf-8"))
+        try:
+            sources.append(dotenv_values(Path(env_file).expanduser(), encoding="utf-8"))
+        except UnicodeDecodeError as exc:  # e.g. Latin-1, or UTF-16 from a Windows editor
+            raise SettingsError(f"{env_file}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+                                f"{exc.start}); save it as UTF-8") from None
+        except OSError as exc:
+            raise SettingsError(f"{env_file}: cannot be read ({exc.strerror or exc})") from None
     sources.append(os.environ)
     for source in sources:
         found.update((key.lower(), value) for key, value in source.items()
@@ -231,4 +237,11 @@ def load_settings(_env_file: str | os.PathLike[str] | None = ".env", **overrides
         raise SettingsError("SLACK_SIGNING_SECRET: required for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)")
     if settings.slack_app_token and not settings.slack_bot_token:
         raise SettingsError("SLACK_BOT_TOKEN: required with SLACK_APP_TOKEN")
+    if settings.careerbot_moderators_channel:  # a bare id would leave the weekly digest unposted, silently
+        from bot.core.subscriptions import ScheduleError, parse_channel  # the channel-key rule; only when set
+
+        try:
+            parse_channel(settings.careerbot_moderators_channel)
+        except ScheduleError as exc:
+            raise SettingsError(f"CAREERBOT_MODERATORS_CHANNEL: {exc}") from None
     return settings

@@ -27,6 +27,7 @@ CASES = [
     ({"LOG_FORMAT": "xml"}, "LOG_FORMAT", "one of console, json"),
     ({"LOG_LEVEL": "loud"}, "LOG_LEVEL", "debug"),
     ({"CAREERBOT_SHUTDOWN_SECONDS": "-1"}, "CAREERBOT_SHUTDOWN_SECONDS", "greater than"),
+    ({"CAREERBOT_MODERATORS_CHANNEL": "C0123ABCD"}, "CAREERBOT_MODERATORS_CHANNEL", "write slack:C0123ABC"),
 ]
 
 
@@ -59,8 +60,9 @@ def test_bad_setting_is_one_line_naming_it(tmp_path, monkeypatch, env, name, hin
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"error: {name}: ") and hint in lines[0]
-    for value in env.values():  # a secret is never echoed back
-        if len(value) > 6 and not value.startswith(("xoxb-1-", "abcdefghijkl")):
+    for variable, value in env.items():  # a secret is never echoed back
+        secret = variable.endswith(("_TOKEN", "_SECRET"))
+        if secret and len(value) > 6 and not value.startswith(("xoxb-1-", "abcdefghijkl")):
             assert value not in result.stderr
     assert not (tmp_path / "careerbot.db").exists()  # validated before anything is touched
 
@@ -92,6 +94,14 @@ def test_dotenv_file_is_read_and_validated(tmp_path, monkeypatch):
     (tmp_path / ".env").write_text("# a comment\nDISCORD_TOKEN=tiny\n")
     result = invoke_serve(tmp_path, monkeypatch)
     assert result.returncode == 2 and result.stderr.startswith("error: DISCORD_TOKEN: ")
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "utf-16"])  # an old editor; Windows' "Unicode"
+def test_a_dotenv_file_that_is_not_utf8_is_one_line(tmp_path, monkeypatch, encoding):
+    (tmp_path / ".env").write_bytes("# café settings\nPORT=3000\n".encode(encoding))
+    result = invoke_serve(tmp_path, monkeypatch)
+    assert result.returncode == 2 and result.stderr.splitlines() == [result.stderr.strip()], result.stderr
+    assert result.stderr.startswith("error: .env: not UTF-8 text") and "save it as UTF-8" in result.stderr
 
 
 def test_env_example_documents_every_setting():
