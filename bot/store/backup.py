@@ -175,17 +175,22 @@ def backup(db_path: str | Path, dest: str | Path, *, overwrite: bool = False) ->
         raise BackupError(dest, "already exists (use --force to overwrite)")
     if dest.resolve() == db_path.resolve():
         raise BackupError(dest, "is the database itself")
-    _writable(dest)
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BackupError(dest, f"cannot create its directory ({exc.strerror})") from None
+    _target(dest)
     source = _connect(db_path)
     try:
         _copy(source, db_path, dest)
     finally:
         source.close()
     return inspect(dest, full_check=True)
+
+
+def _target(path: Path) -> None:
+    """A file about to be written: this user may write it, and its directory exists (made if not)."""
+    _writable(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(path, f"cannot create its directory ({exc.strerror})") from None
 
 
 def restore(source_path: str | Path, db_path: str | Path) -> tuple[Summary, Path | None]:
@@ -202,11 +207,7 @@ def restore(source_path: str | Path, db_path: str | Path) -> tuple[Summary, Path
     inspect(source_path, full_check=True)
     if db_path.exists() and source_path.resolve() == db_path.resolve():
         raise BackupError(source_path, "is the database itself")
-    _writable(db_path)
-    try:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BackupError(db_path, f"cannot create its directory ({exc.strerror})") from None
+    _target(db_path)
     staged = db_path.with_name(f".{db_path.name}.restore")
     try:
         current = _connect(db_path) if db_path.exists() else None  # the database replaced, kept as .bak
