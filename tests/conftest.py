@@ -32,21 +32,33 @@ def bundled():
     return read_content(CONTENT)
 
 
-@pytest.fixture
-def db(bundled):
+@pytest.fixture(scope="session")
+def loaded(bundled):
+    """The bundled content loaded once (0.35 s); each test gets its own copy of it (10 ms, SQLite's backup)."""
     database = open_db(":memory:")
     load_content(database, bundled)
     yield database
     database.conn.close()
 
 
+def copy_of(loaded, path: str | Path = ":memory:"):
+    database = open_db(path)
+    loaded.conn.backup(database.conn)
+    return database
+
+
 @pytest.fixture
-def db_file(tmp_path, bundled):
+def db(loaded):
+    database = copy_of(loaded)
+    yield database
+    database.conn.close()
+
+
+@pytest.fixture
+def db_file(tmp_path, loaded):
     """A file-backed database (WAL), for tests that need several connections or processes."""
     path = tmp_path / "careerbot.db"
-    database = open_db(path)
-    load_content(database, bundled)
-    database.conn.close()
+    copy_of(loaded, path).conn.close()
     return path
 
 
