@@ -107,15 +107,16 @@ class CareerBot:
         if not answer.units:  # "", "@everyone", "hi", "what should I do?": no word of it to search for
             return Reply("help", "How to ask", ASK_HELP)
         if not answer.results:
-            topics = self.topic_suggestions(answer.query)
+            suggested = self.suggesting(answer.query)
             return Reply(
                 "no_answer",
                 "No tip on that yet",
                 "I couldn't find anything in our episodes that answers that, and I'd rather not guess. "
-                + ("Try asking it another way, or pick a topic below." if topics else "Try asking it another way."),
+                + ("Try asking it another way, or pick a topic below." if suggested["suggestions"]
+                   else "Try asking it another way."),
                 note=answer.note,
                 data={"query": answer.query},
-                **self.suggesting(topics),
+                **suggested,
             )
         buttons = [Button("share", "Share to channel", style="primary"), Button("more", "Show more")]
         rated = next((c.id for c in answer.results if c.kind == "tip"), None)  # passages are not rated
@@ -128,10 +129,10 @@ class CareerBot:
         """The next tips for a question already answered, or "No more tips" when they are all shown."""
         reply = self.ask(query, actor, k=3, exclude=tuple(shown))
         if reply.kind != "answer":
-            topics = self.topic_suggestions(query)
+            suggested = self.suggesting(query)
             return Reply("info", "No more tips", "That's everything I have on that question. Try asking it from "
-                         + ("another angle, or pick a topic below." if topics else "another angle."),
-                         **self.suggesting(topics))
+                         + ("another angle, or pick a topic below." if suggested["suggestions"] else "another angle."),
+                         **suggested)
         return reply
 
     def _topic_counts(self) -> list[tuple[str, str, int]]:
@@ -161,12 +162,12 @@ class CareerBot:
             text = f"There is no topic called “{shorten(name, 60)}”."
             if near:
                 text += f" Did you mean {' or '.join(near)}?"
-            return Reply("no_answer", "Unknown topic", text, **self.suggesting(self.topic_suggestions(first=near)))
+            return Reply("no_answer", "Unknown topic", text, **self.suggesting(first=near))
         label, total = next(((label, n) for s, label, n in self._topic_counts() if s == slug), (slug, 0))
         cards = self.searcher.browse(slug, limit=limit)
         if not cards:
             return Reply("no_answer", "No tips yet", f"No tips on {label} yet.",
-                         **self.suggesting(self.topic_suggestions()))
+                         **self.suggesting())
         total = max(total, len(cards))
         more = (f"The first {len(cards)} of {total} tips on {label}. Ask about what you need, e.g. "
                 f"“/ask how do I …”, to get the ones that answer it.") if total > len(cards) else None
@@ -180,14 +181,17 @@ class CareerBot:
     def topic_suggestions(self, question: str = "", *, first: Sequence[str] = (), limit: int = 6) -> list[str]:
         """Topics to browse, each with tips: `first`, then those the question's words name (in its order),
         then the topics with the most tips."""
-        with_tips = [slug for slug, _, n in self._topic_counts() if n]
-        named = self.named_topics(question) if question else []
-        return [slug for slug in dict.fromkeys([*first, *named, *with_tips]) if slug in with_tips][:limit]
+        return self.suggesting(question, first=first, limit=limit)["suggestions"]
 
-    def suggesting(self, slugs: list[str]) -> dict[str, Any]:
-        """A reply's suggested topics: their slugs (what members type) and labels (what buttons show)."""
-        labels = {slug: label for slug, label, _ in self._topic_counts()}
-        return {"suggestions": slugs, "labels": {slug: labels.get(slug, slug) for slug in slugs}}
+    def suggesting(self, question: str = "", *, first: Sequence[str] = (), limit: int = 6) -> dict[str, Any]:
+        """A reply's suggested topics (`topic_suggestions`): their slugs (what members type) and labels (what
+        buttons show), from one count of the topics' tips."""
+        counts = self._topic_counts()
+        with_tips = [slug for slug, _, n in counts if n]
+        named = self.named_topics(question) if question else []
+        slugs = [slug for slug in dict.fromkeys([*first, *named, *with_tips]) if slug in with_tips][:limit]
+        labels = {slug: label for slug, label, _ in counts}
+        return {"suggestions": slugs, "labels": {slug: labels[slug] for slug in slugs}}
 
     def named_topics(self, text: str) -> list[str]:
         """The topics whose terms, label or slug the text uses ("a career change at 40": career-change, age)."""
