@@ -113,14 +113,7 @@ class Change:
 
 # -- reading ---------------------------------------------------------------------------------
 def _row(db: Database, tip_id: str) -> dict[str, Any] | None:
-    found = _rows(db, "SELECT * FROM tips WHERE id = ?", [tip_id])
-    return found[0] if found else None
-
-
-def _rows(db: Database, sql: str, params: list) -> list[dict[str, Any]]:
-    cursor = db.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return next(db.query("SELECT * FROM tips WHERE id = ?", [tip_id]), None)
 
 
 def _snapshot(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -391,7 +384,7 @@ def _proposed(db: Database, fields: Mapping[str, Any], row: dict[str, Any] | Non
         data["id"] = _new_id(db, str(data.get("title") or ""))
     tip = _validate(db, data, problems)
     if tip is not None and tip.status == "active":
-        same = [row_to_tip(r) for r in _rows(db, "SELECT * FROM tips WHERE source = ? AND status = 'active'",
+        same = [row_to_tip(r) for r in db.query("SELECT * FROM tips WHERE source = ? AND status = 'active'",
                                                 [tip.source])]
         duplicate = duplicate_of(tip, same)
         if duplicate:

@@ -111,7 +111,7 @@ def export_tips(db: Database, root: Path) -> ExportReport:
     if reason:
         raise NotContent(root, reason)
     tips_dir = root / "tips"
-    rows = {row["id"]: row for row in _dicts(db, "SELECT * FROM tips ORDER BY source, start, n")}
+    rows = {row["id"]: row for row in db.query("SELECT * FROM tips ORDER BY source, start, n")}
     live = {tip_id: row_to_tip(row) for tip_id, row in rows.items()}
     report = ExportReport()
     placed: set[str] = set()
@@ -159,12 +159,6 @@ def export_tips(db: Database, root: Path) -> ExportReport:
             report.added.append(tip.id)
         _write(db, path, text, tips, root, report)
     return report
-
-
-def _dicts(db: Database, sql: str) -> list[dict]:
-    cursor = db.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor]
 
 
 def _field_lines(tip: Tip) -> dict[str, list[str]]:
