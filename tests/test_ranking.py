@@ -4,13 +4,16 @@ FTS5 bm25()'s own scores and order; kept scores and postings follow content chan
 from __future__ import annotations
 
 import functools
+import re
+import sqlite3
 import time
 
 import numpy as np
 import pytest
 
+from bot.core import postings
 from bot.core.bm25 import QueryScores
-from bot.core.postings import Postings, fts5_tokens
+from bot.core.postings import Postings, _tokenizer, fts5_tokens, tokenize_words
 from bot.core.ranking import PhraseScores
 from bot.core.search import TIP_WEIGHTS, Searcher, Unit, word_phrases
 from bot.core.vocabulary import words
@@ -63,7 +66,8 @@ add_zorblax = functools.partial(add_tip, tip_id="zorblax", title="Zorblax", tip=
 
 
 EVERY_WORD = functools.partial(PhraseScores, min_rows=1)  # every word's scores from the postings, none from FTS5
-RANKINGS = pytest.mark.parametrize("ranking", [PhraseScores, EVERY_WORD, QueryScores], ids=["kept", "postings", "query"])
+KEPT = functools.partial(PhraseScores, min_rows=10**9)  # every phrase's scores from FTS5, then kept
+RANKINGS = pytest.mark.parametrize("ranking", [KEPT, EVERY_WORD, QueryScores], ids=["kept", "postings", "query"])
 
 
 @RANKINGS
@@ -99,8 +103,8 @@ def test_every_ranking_gives_the_same_answers(bot):
 def test_a_small_budget_forgets_phrases_but_still_ranks_the_same(bot):
     searcher = bot.searcher
     phrases = searcher.tip_phrases(weighed(searcher, QUESTIONS[0]))
-    roomy = PhraseScores(bot.db, "tips", list(TIP_WEIGHTS.values()))
-    tight = PhraseScores(bot.db, "tips", list(TIP_WEIGHTS.values()), budget=20)
+    roomy = PhraseScores(bot.db, "tips", list(TIP_WEIGHTS.values()), min_rows=10**9)  # every phrase from FTS5
+    tight = PhraseScores(bot.db, "tips", list(TIP_WEIGHTS.values()), budget=20, min_rows=10**9)
     assert tight.top(phrases, 24) == roomy.top(phrases, 24)
     assert tight._held <= 20 < roomy._held
 
@@ -158,6 +162,50 @@ def test_phrases_are_tokenized_by_fts5_itself():
     assert fts5_tokens("!!!", "porter") == ()
 
 
+def whole_tokens(text: str, tokenize: str = "porter") -> tuple[str, ...]:
+    """FTS5's tokens of the whole text at once, from a table of its own."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize='{tokenize}')")
+    conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
+    conn.execute("INSERT INTO t (x) VALUES (?)", [text])
+    return tuple(term for (term,) in conn.execute("SELECT term FROM v ORDER BY offset"))
+
+
+@pytest.mark.parametrize("tokenize", ["porter", "unicode61", "trigram"])
+def test_a_phrase_tokenized_word_by_word_and_texts_tokenized_together_get_fts5s_tokens_of_each_whole(tokenize):
+    texts = ["machine-learning C++ Learning", 'say "hi" ✨ Ünïcode', "don't  stop\tbelieving", "", "   ",
+             "naïve\u00a0café", "Learning", "data scientist"]
+    assert [fts5_tokens(text, tokenize) for text in texts] == [whole_tokens(text, tokenize) for text in texts]
+    assert tokenize_words([*texts, *texts], tokenize) == [whole_tokens(text, tokenize) for text in [*texts, *texts]]
+
+
+def test_after_warm_a_question_in_the_corpus_words_is_not_tokenized_again(bot):
+    postings._TOKENS.clear()  # as in a new process
+    searcher = Searcher(bot.db)
+    searcher.warm()
+    tokenized: list[str] = []
+    _tokenizer("porter").set_trace_callback(lambda sql: tokenized.append(sql) if sql.startswith("INSERT") else None)
+    try:
+        searcher.ask("which experience usually helps before the next question?")
+        assert not tokenized
+        searcher.ask("zorblaxian quuxification")
+        assert tokenized  # words the corpus does not say are tokenized when asked
+    finally:
+        _tokenizer("porter").set_trace_callback(None)
+    searcher.stop()
+
+
+def test_a_small_tables_postings_hold_every_word_so_a_first_ask_asks_fts5_only_for_phrases(bot):
+    """The bundled content's tables are small: after warm, FTS5 scores no single word of a question."""
+    searcher = Searcher(bot.db)
+    assert searcher._ranked["tips"].postings().words() == bot.db.execute(
+        "SELECT count(*) FROM temp.tips_fts_words").fetchone()[0]
+    searcher.warm()
+    asked = asked_of_fts5(bot, searcher, "I want to move into management but have zero formal leadership experience")
+    assert not [sql for sql in asked if re.search(r"""MATCH '"[^" ]+"'""", sql)]
+    searcher.stop()
+
+
 def test_postings_follow_a_content_change(bot):
     """A clear (content changed) drops the postings; the next question reads them again, new rows included."""
     scores = PhraseScores(bot.db, "tips", list(TIP_WEIGHTS.values()), min_rows=1)
@@ -186,7 +234,7 @@ def test_warm_pins_the_vocabulary_phrases_so_no_question_asks_fts5_for_them(bot)
     searcher = Searcher(bot.db)
     question = "is 40 too old to switch careers into machine learning"
     asked = "\n".join(asked_of_fts5(bot, searcher, question))
-    assert '"switch careers"' in asked and '"retrain"' in asked  # a vocabulary phrase and its synonym
+    assert '"switch careers"' in asked  # a vocabulary phrase (single words come from the postings)
     searcher = Searcher(bot.db)
     searcher.warm()
     tips = searcher._ranked["tips"].postings()

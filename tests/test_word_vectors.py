@@ -28,7 +28,7 @@ def test_wordpiece_splits_words_as_the_models_own_tokenizer_does(bundled):
     said = {w for transcript in bundled.transcripts.values() for cue in transcript.cues for w in words(cue.text)}
     tricky = {"mentor", "mentorship", "kaggle", "café", "naïve", "überzeugt", "x" * 101, "2024", "leetcode", "hyperparameters"}
     for word in sorted(said | tricky):
-        ours = [vectors._load()[i].split("\t")[0] for i in pieces(word, vectors.index)]
+        ours = [vectors.load()[i].split("\t")[0] for i in pieces(word, vectors.index)]
         assert ours == model.encode(word, add_special_tokens=False).tokens, word
 
 
@@ -82,3 +82,17 @@ def test_cosines_are_the_same_with_numpy_and_in_plain_python(monkeypatch):
     monkeypatch.delitem(sys.modules, "numpy")
     plain = word_vectors.cosines(asked, stored)
     assert plain == pytest.approx(with_numpy, abs=1e-5) and plain[0] > plain[1]
+
+
+@pytest.mark.parametrize("question", ["how do I prepare for a behavioural interview?", "🙂 !!!", "",
+                                      "a long one: " + "mentor kaggle interview résumé " * 40])
+def test_a_question_is_encoded_the_same_with_numpy_and_in_plain_python(question, monkeypatch):
+    import numpy  # noqa: F401  (a serving process has it; `careerbot ask` does not)
+
+    vectors = WordVectors()
+    with_numpy = vectors._question(question)
+    monkeypatch.delitem(sys.modules, "numpy")
+    plain = vectors._question(question)
+    assert (with_numpy is None) == (plain is None) == (question in ("🙂 !!!", ""))
+    if plain is not None:
+        assert with_numpy == pytest.approx(plain, abs=1e-12) and with_numpy == pytest.approx(vectors.encode(question))

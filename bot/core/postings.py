@@ -5,7 +5,8 @@ FTS5's bm25() costs 1.5–6 µs on each row a phrase matches: at 1,000 episodes 
 such word. This module reads, once per content generation, which rows each word found in at
 least `min_rows` of them occurs in, with its field-weighted frequency there (from FTS5's own
 fts5vocab table, one `group_concat` per word, so without a Python object per row), and the
-length of every row (from the index's %_docsize table). A word's bm25() scores are then a few
+length of every row (from the index's %_docsize table). A small table (the bundled content)
+has every word read, in one query: its first asks then go to FTS5 only for phrases. A word's bm25() scores are then a few
 array operations on FTS5's own formula (sqlite/ext/fts5/fts5_aux.c), which tests compare with
 FTS5. Rarer words are cheap for FTS5 itself. Phrases of several words and column filters
 (`topics : "…"`) need positions, so they are asked of FTS5 once and pinned (`pin`).
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
     from bot.store import SQL
 
 MIN_ROWS = 256  # a word in fewer rows costs FTS5 at most ~1 ms; indexing it would not pay
+SMALL_TABLE = 5_000  # rows; reading every word of such a table takes tens of ms (bundled: 3,300 words, 40 ms)
+KEPT_TOKENS = 100_000  # words whose tokens are kept (about 20 MB), the corpus' own read ahead by `tokenize_words`
+WORDWISE = {"porter", "unicode61"}  # tokenizers that split at every space: a phrase's tokens are its words' tokens
 K1, B = 1.2, 0.75  # bm25()'s constants in fts5_aux.c
 PHRASE = re.compile(r'^(?:(\w+) : )?"((?:[^"]|"")*)"$')  # as search.fts_phrase writes it, maybe column-filtered
 
@@ -39,13 +43,15 @@ class Stopped(Exception):
 class Postings:
     """One FTS5 table's common words (rows, field-weighted frequency) and its row lengths."""
 
-    def __init__(self, db: SQL, table: str, weights: tuple[float, ...] = (), min_rows: int = MIN_ROWS,
+    def __init__(self, db: SQL, table: str, weights: tuple[float, ...] = (), min_rows: int | None = None,
                  stop: threading.Event | None = None) -> None:
-        sql, = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [f"{table}_fts"]).fetchone()
-        option = re.search(r"tokenize\s*=\s*'([^']*)'", sql)
-        self.tokenize = option.group(1) if option else "unicode61"
+        """`min_rows`: read the words in at least that many rows; by default every word of a small
+        table (up to SMALL_TABLE rows), else those in MIN_ROWS rows or more."""
+        self.tokenize = table_tokenizer(db, table)
         self._lengths, self.row_count = _row_lengths(db, table)
         self.avgdl = float(self._lengths.sum()) / max(self.row_count, 1)
+        if min_rows is None:
+            min_rows = 1 if self.row_count <= SMALL_TABLE else MIN_ROWS
         self._words = _common_words(db, table, weights, min_rows, stop or threading.Event())
         self._pinned: dict[Key, tuple[np.ndarray, np.ndarray]] = {}  # filled while reading, before sharing
 
@@ -122,14 +128,17 @@ def _common_words(db: SQL, table: str, weights: tuple[float, ...], min_rows: int
     columns = [name for _, name, *_ in db.execute(f"PRAGMA table_info({table}_fts)")]
     column = "CASE col " + " ".join(f"WHEN '{name}' THEN {i}" for i, name in enumerate(columns)) + " END"
     weight = np.array([*weights, *[1.0] * len(columns)][: len(columns)])  # bm25() weighs unlisted columns 1.0
-    words = [term for (term,) in db.execute(f"SELECT term FROM temp.{table}_fts_words WHERE doc >= ?", [min_rows])]
+    # one string of doc x columns + column per instance: numpy parses it without a Python object per row
+    instances = f"SELECT group_concat(doc * {len(columns)} + {column}) FROM temp.{table}_fts_instances"
+    if min_rows <= 1:  # every word: one pass over the index
+        listed_words = db.execute(f"SELECT term, {instances[7:]} GROUP BY term")
+    else:  # a pass over all of a big index would read every rare word's instances too
+        words = [term for (term,) in db.execute(f"SELECT term FROM temp.{table}_fts_words WHERE doc >= ?", [min_rows])]
+        listed_words = ((term, db.execute(f"{instances} WHERE term = ?", [term]).fetchone()[0]) for term in words)
     found = {}
-    for term in words:
+    for term, listed in listed_words:
         if stop.is_set():
             raise Stopped
-        # one string of doc x columns + column per instance: numpy parses it without a Python object per row
-        listed, = db.execute(f"SELECT group_concat(doc * {len(columns)} + {column}) FROM temp.{table}_fts_instances "
-                             "WHERE term = ?", [term]).fetchone()
         if not listed:
             continue
         doc, col = np.divmod(np.fromstring(listed, dtype=np.int64, sep=","), len(columns))
@@ -141,18 +150,46 @@ def _common_words(db: SQL, table: str, weights: tuple[float, ...], min_rows: int
 
 
 _TOKENIZING = threading.Lock()  # one private tokenizing table per tokenizer, shared by every thread
+_TOKENS: dict[tuple[str, str], tuple[str, ...]] = {}  # (text, tokenizer): tokens; up to KEPT_TOKENS
 
 
-@functools.lru_cache(maxsize=65536)
+def table_tokenizer(db: SQL, table: str) -> str:
+    """The `tokenize` option `table`'s FTS5 index was made with."""
+    sql, = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [f"{table}_fts"]).fetchone()
+    option = re.search(r"tokenize\s*=\s*'([^']*)'", sql)
+    return option.group(1) if option else "unicode61"
+
+
 def fts5_tokens(text: str, tokenize: str) -> tuple[str, ...]:
-    """The tokens FTS5 makes of `text` with this tokenizer: it tokenizes them itself, in a private table."""
-    conn = _tokenizer(tokenize)
+    """The tokens FTS5 makes of `text` with this tokenizer: it tokenizes them itself, in a private table.
+
+    Word by word where the tokenizer splits at spaces (porter stems each token on its own), so
+    that a question's new phrases, pairs of words seen before, cost no tokenizing at all.
+    """
+    pieces = text.split() if tokenize.strip() in WORDWISE else [text]
+    return tuple(token for tokens in tokenize_words(pieces, tokenize) for token in tokens)
+
+
+def tokenize_words(texts: list[str], tokenize: str) -> list[tuple[str, ...]]:
+    """Each text's tokens; those not kept yet are tokenized by FTS5 in one go (0.3 ms for 20, 2 ms one by one)."""
     with _TOKENIZING:
-        conn.execute("INSERT INTO t (rowid, x) VALUES (1, ?)", [text])
-        try:
-            return tuple(term for (term,) in conn.execute("SELECT term FROM v ORDER BY offset"))
-        finally:
-            conn.execute("DELETE FROM t")
+        found = {text: _TOKENS.get((text, tokenize)) for text in texts}
+        missing = [text for text, tokens in found.items() if tokens is None]
+        if missing:
+            if len(_TOKENS) + len(missing) > KEPT_TOKENS:
+                _TOKENS.clear()
+            conn = _tokenizer(tokenize)
+            conn.execute("BEGIN")
+            try:
+                conn.executemany("INSERT INTO t (rowid, x) VALUES (?, ?)", enumerate(missing, 1))
+                made: list[list[str]] = [[] for _ in missing]
+                for doc, term in conn.execute("SELECT doc, term FROM v ORDER BY doc, offset"):
+                    made[doc - 1].append(term)
+            finally:
+                conn.execute("ROLLBACK")  # the table is empty again
+            for text, tokens in zip(missing, made, strict=True):
+                found[text] = _TOKENS[(text, tokenize)] = tuple(tokens)
+    return [found[text] for text in texts]  # type: ignore[misc]
 
 
 @functools.cache

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.core.bm25 import bm25
-from bot.core.postings import MIN_ROWS, Postings, Stopped
+from bot.core.postings import Postings, Stopped, table_tokenizer, tokenize_words
 
 if TYPE_CHECKING:
     from bot.store import SQL
@@ -43,7 +43,7 @@ class PhraseScores:
     """
 
     def __init__(self, db: SQL, table: str, weights: Sequence[float] = (), budget: int = BUDGET,
-                 min_rows: int = MIN_ROWS) -> None:
+                 min_rows: int | None = None) -> None:
         self.db, self.table, self.budget, self.min_rows = db, table, budget, min_rows
         self.weights = tuple(weights)
         self._bm25 = bm25(table, weights)
@@ -66,9 +66,11 @@ class PhraseScores:
         if self._background:  # readings queue on a lock; one that finds the postings read returns at once
             threading.Thread(target=self._read, name=f"postings-{self.table}", daemon=True).start()
 
-    def warm(self, pins: Iterable[str] = ()) -> None:
-        """Read the postings now, ask FTS5 for `pins` (phrases they cannot score), and from now on
-        read them again in the background after each content change."""
+    def warm(self, pins: Iterable[str] = (), words: Iterable[str] = ()) -> None:
+        """Read the postings now, ask FTS5 for `pins` (phrases they cannot score), tokenize `words` (those
+        members are likely to type), and from now on read the postings again in the background after
+        each content change."""
+        tokenize_words(list(words), table_tokenizer(self.db, self.table))
         self._pins = list(dict.fromkeys(pins))
         with self._lock:
             self._postings = None  # read again, the pins included

@@ -90,7 +90,7 @@ class TipRow:
     end: float
     topics: list[str]
     stems: frozenset[str]
-    question_stems: tuple[tuple[str, ...], ...]
+    question_stems: tuple[frozenset[str], ...]
     texts: list[str]  # what the word vectors and the semantic extra compare (`tip_texts`)
 
     COLUMNS = 'n, id, title, tip, quote, speaker, source, start, "end", topics, questions, context'
@@ -101,7 +101,7 @@ class TipRow:
         asked = [q for q in questions.split("\n") if q.strip()]
         return cls(n, tid, title, tip, quote, speaker, source, start, end, topics.split(),
                    frozenset(map(sys.intern, stems(_searchable(title, tip, quote, questions, topics, context)))),
-                   tuple(tuple(dict.fromkeys(map(sys.intern, stems(q)))) for q in asked),
+                   tuple(frozenset(map(sys.intern, stems(q))) for q in asked),
                    tip_texts(title, tip, quote, questions))
 
 
@@ -230,12 +230,14 @@ class Searcher:
             if self._meaning is not None:
                 self._meaning.load(lambda: self._stopped)
             phrases = [fts_phrase(p) for p in vocabulary.phrases()]
-            self._ranked["tips"].warm([*phrases, *map(topic_phrase, vocabulary.topics)])
-            self._ranked["passages"].warm(phrases)
+            said = list(self.known_words())
+            self._ranked["tips"].warm([*phrases, *map(topic_phrase, vocabulary.topics)], said)
+            self._ranked["passages"].warm(phrases, said)
             rows = self._read_tips(f"SELECT {TipRow.COLUMNS} FROM tips WHERE status = 'active' ORDER BY n LIMIT ?",
                                    [KEPT_TIPS])  # so that no question reads and stems them
             if WORD_VECTORS and not self._stopped:  # and their word vectors, read from the database
                 word_vectors.shared().texts(self.db, [text for row in rows for text in row.texts])
+                word_vectors.shared().load()  # the questions' own
             return sum(scores.nbytes() for scores in self._ranked.values())
 
     def embed(self) -> int:
@@ -448,7 +450,7 @@ class Searcher:
             card.texts = row.texts  # type: ignore[attr-defined]
             card.question_stems = row.question_stems  # type: ignore[attr-defined]
             # an example question sharing no stem with the member's covers at most what the topics do
-            fits = [self._coverage(units, frozenset(q), row.topics, TOPIC_FIT)
+            fits = [self._coverage(units, q, row.topics, TOPIC_FIT)
                     for q in row.question_stems if not asked.isdisjoint(q)]
             card.fit = max(fits) if fits else self._coverage(units, frozenset(), row.topics, TOPIC_FIT)  # type: ignore[attr-defined]
             card.order = card.score * (1 + FIT * card.fit) + BIGRAMS * EXPANSION_SHARE * (paired or {}).get(row.n, 0.0)  # type: ignore[attr-defined]
