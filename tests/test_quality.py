@@ -26,6 +26,7 @@ FOURTEENTH = ROOT / "eval" / "fourteenth-questions.json"
 FIFTEENTH = ROOT / "eval" / "fifteenth-questions.json"
 SIXTEENTH = ROOT / "eval" / "sixteenth-questions.json"
 SEVENTEENTH = ROOT / "eval" / "seventeenth-questions.json"
+EIGHTEENTH = ROOT / "eval" / "eighteenth-questions.json"
 SCORER = ROOT.parent / "shared" / "eval" / "score.py"
 
 pytestmark = pytest.mark.skipif(not SCORER.exists(), reason="../shared/eval is not beside the checkout")
@@ -74,6 +75,8 @@ FLOORS = [
      {"hit@1": 0.72, "hit@3": 0.9, "answered": 0.96, "abstained": 0.9}),
     (SEVENTEENTH, {"hit@1": 0.78, "hit@3": 0.96, "answered": 0.96, "abstained": 0.95},
      {"hit@1": 0.84, "hit@3": 0.94, "answered": 0.96, "abstained": 0.95}),
+    (EIGHTEENTH, {"hit@1": 0.78, "hit@3": 0.9, "answered": 0.96, "abstained": 0.9},
+     {"hit@1": 0.8, "hit@3": 0.92, "answered": 0.96, "abstained": 0.9}),
 ]
 SETS = pytest.mark.parametrize(("path", "words", "semantic"), FLOORS, ids=[path.stem for path, _, _ in FLOORS])
 
@@ -97,7 +100,7 @@ def test_the_semantic_blend_meets_its_floors(semantic_db, encoder, path, words, 
 
 def test_a_typing_slip_in_every_question_costs_little(db):
     """Every question of every set with one slip in its longest word (calibrate.with_slips), words only,
-    pooled over thirteen sets: hit@3 0.929, answered 0.974, abstained 0.946, against 0.949 / 0.991 / 0.936 as typed.
+    pooled over fourteen sets: hit@3 0.928, answered 0.974, abstained 0.947, against 0.947 / 0.992 / 0.937 as typed.
     Without reading mistyped words (bot/core/spelling.py) it was 0.662 / 0.695 / 0.981 (seven sets)."""
     if not all(path.exists() for path, _, _ in FLOORS):
         pytest.skip("not every eval set is here")
