@@ -798,12 +798,12 @@ def review_accept(bot: CareerBot, actor: Actor, item_id: int, fields: Mapping[st
     return result
 
 
-def review_reject(bot: CareerBot, actor: Actor, item_id: int) -> Result:
-    return _decide(bot, actor, item_id, "rejected")
+def review_reject(bot: CareerBot, actor: Actor, item_id: int, cli: bool = False) -> Result:
+    return _decide(bot, actor, item_id, "rejected", cli)
 
 
-def review_skip(bot: CareerBot, actor: Actor, item_id: int) -> Result:
-    return _decide(bot, actor, item_id, "skipped")
+def review_skip(bot: CareerBot, actor: Actor, item_id: int, cli: bool = False) -> Result:
+    return _decide(bot, actor, item_id, "skipped", cli)
 
 
 def _open_item(db: Database, item_id: int) -> review.Candidate | Result:
@@ -816,7 +816,9 @@ def _open_item(db: Database, item_id: int) -> review.Candidate | Result:
     return item
 
 
-def _decide(bot: CareerBot, actor: Actor, item_id: int, status: str) -> Result:
+def _decide(bot: CareerBot, actor: Actor, item_id: int, status: str, cli: bool) -> Result:
+    """Reject or skip candidate `item_id`; the reply says how to see the next one (`cli`: as a
+    `careerbot content review` command, as `review_next` does, not as /tips)."""
     if not bot.is_moderator(actor):
         return _refused("review candidate tips")
     with transaction(bot.db) as db:
@@ -828,7 +830,8 @@ def _decide(bot: CareerBot, actor: Actor, item_id: int, status: str) -> Result:
         change = audit(db, actor.who, actor.platform, action, "review", str(item_id), review.state(item),
                        review.state(decided))
     left = review.count_open(bot.db)
-    return Result(True, Reply("info", f"Candidate #{item_id} {status}", f"{left} left to review (/tips review)."),
+    how = "careerbot content review next" if cli else "/tips review"
+    return Result(True, Reply("info", f"Candidate #{item_id} {status}", f"{left} left to review ({how})."),
                   change_id=change)
 
 

@@ -9,8 +9,11 @@ import pytest
 import yaml
 
 from bot.console import Console
+from bot.core import moderation as m
+from bot.corpus import review
 from bot.store import open_db
 
+from .conftest import META as EPISODE
 from .conftest import SOURCE, write_seed, write_srt, write_vtt
 
 TIP = "choose-a-supportive-social-circle"
@@ -196,6 +199,21 @@ def test_review_next_on_the_command_line_shows_command_line_options(run, tmp_pat
     item = shown.split("Candidate #", 1)[1].split()[0]
     assert f"• careerbot content review --accept {item} --file fields.yaml" in shown
     assert f"• careerbot content review --reject {item}" in shown and "/tips" not in shown
+
+
+def test_review_reject_and_skip_on_the_command_line_point_to_the_command_line(run, tmp_path, bot, mod):
+    """QA: `careerbot content review --reject N` and `--skip N` ended with "(/tips review)", the chat
+    command, though `review next` already shows the CLI's. In chat the reply names /tips review still."""
+    run("content", "add-transcript", str(write_srt(tmp_path / "talk.srt")), *META)
+    first, second = (line.split()[0].lstrip("#") for line in run("content", "review").output.splitlines()[1:])
+    rejected = run("content", "review", "--reject", first).output
+    assert rejected == f"Candidate #{first} rejected\n1 left to review (careerbot content review next).\n"
+    skipped = run("content", "review", "--skip", second).output
+    assert skipped == f"Candidate #{second} skipped\n1 left to review (careerbot content review next).\n"
+    assert m.add_transcript(bot, mod, write_srt(tmp_path / "chat.srt"), EPISODE, run.content).ok  # chat's own db
+    first, second = (item.id for item in review.open_items(bot.db))
+    assert bot.tips_command(mod, f"review reject {first}").text == "1 left to review (/tips review)."
+    assert bot.tips_command(mod, f"review skip {second}").text == "1 left to review (/tips review)."
 
 
 def test_add_transcript_refuses_a_directory_that_is_not_content(run, tmp_path):
