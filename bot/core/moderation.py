@@ -40,7 +40,7 @@ from bot.corpus.files import (
     tip_hash,
     writing,
 )
-from bot.corpus.loader import audit, row_to_tip, store_transcript, tip_row
+from bot.corpus.loader import audit, row_to_tip, standing_since, store_transcript, tip_row
 from bot.corpus.transcripts import Cue, TranscriptError, parse_stamp, read_transcript
 from bot.corpus.validate import duplicate_of, tip_problems
 from bot.models import STEM, Episode, Tip, plain
@@ -602,8 +602,9 @@ def history_reply(bot: CareerBot, actor: Actor, tip_id: str | None = None, limit
 def revert(bot: CareerBot, actor: Actor, change_id: int) -> Result:
     """Undo change `change_id`: to a tip, a subscription, a review decision, or an added transcript.
 
-    Only while the thing still reads as that change left it; otherwise the later change is named
-    and nothing changes, so nobody's newer work is undone unseen. The revert is audited (action
+    Only while the thing still reads as that change left it (and, for a tip or a subscription, no later
+    change to it stands: `later_stands`); otherwise the later change is named and nothing changes, so
+    nobody's newer work is undone unseen. The revert is audited (action
     'revert', `reverts`) in the same transaction. Tips are here; the other kinds in bot/core/reverts.py.
     """
     if not bot.is_moderator(actor):
@@ -635,13 +636,26 @@ def changed_since(db: Database, change: Change, what: str, advice: str,
                                   "Nothing was changed.")
 
 
+def later_stands(db: Database, change: Change, what: str, advice: str) -> Result | None:
+    """The refusal of a revert while a later change to the same thing stands (`standing_since`), even one
+    that left it reading as `change` did; None when every later change was undone."""
+    later = standing_since(db, change.entity, change.entity_id, change.id)
+    if later is None:
+        return None
+    return _error("Can't revert", f"{what} has changed since change #{change.id}: change #{later[0]} by "
+                                  f"{later[1]} stands. {advice} Nothing was changed.")
+
+
 def _revert_tip(bot: CareerBot, actor: Actor, change: Change) -> Result:
     """Put a tip back as it was before `change` (reverting an add retires the tip)."""
     with transaction(bot.db) as db:
         row = _row(db, change.entity_id)
         if row is None:
             return _not_found(change.entity_id)
-        after = change.after or {}
+        standing = later_stands(db, change, change.entity_id, "Revert that first, or edit the tip.")
+        if standing is not None:
+            return standing
+        after = change.after or {}  # a change made outside careerbot is not in the audit log
         if any(_norm(k, row[k]) != _norm(k, v) for k, v in after.items() if k in TIP_KEYS):
             return changed_since(db, change, change.entity_id,
                                  "Revert the later change first, or edit the tip.")
