@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
@@ -17,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.timestamps import parse_stamp
+from bot.timestamps import parse_day, parse_stamp
 
 NOUNS = {"topics": ("topic", "topics"), "questions": ("question", "questions")}
 
@@ -171,17 +170,11 @@ class Episode(BaseModel):
     @field_validator("date", mode="before")
     @classmethod
     def _date(cls, value: object) -> object:
-        """YYYY-MM-DD of a day that exists (the CLI's --date and episodes/*.yaml alike)."""
+        """YYYY-MM-DD of a day that exists (add-transcript's --date and episodes/*.yaml alike), by the
+        CLI's rule and wording (`parse_day`)."""
         if value is None or value == "":
             return None
-        value = str(value).strip()
-        if not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
-            raise ValueError("date must be YYYY-MM-DD")
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError as exc:
-            raise ValueError(f"{value} is not a real day ({exc})") from None
-        return value
+        return parse_day(str(value)).isoformat()
 
 
 class Topic(BaseModel):

@@ -202,19 +202,20 @@ class DailyScheduler:
             self._jobs[job_id] = key
 
     def _postable(self) -> list[Subscription]:
-        """The subscriptions this scheduler posts: on a platform it has a poster for, and in a timezone this
-        host knows. One it cannot reckon is logged (once a change) and left out; the others carry on."""
-        postable = []
-        for sub in subscriptions.all_subscriptions(self.db):
-            if sub.platform not in self.posters:
-                continue
-            problem = sub.problem()
-            if problem is None:
-                postable.append(sub)
-            elif (sub.channel, sub.timezone) not in self._reported:
-                self._reported.add((sub.channel, sub.timezone))
-                log.warning("%s: not posted: %s", sub.channel, problem)
-        return postable
+        """Every subscription this scheduler posts (`_posts`)."""
+        return [sub for sub in subscriptions.all_subscriptions(self.db) if self._posts(sub)]
+
+    def _posts(self, sub: Subscription) -> bool:
+        """Whether this scheduler posts `sub`: on a platform it has a poster for, and in a timezone this host
+        knows. The one rule of the sweep and of a firing cron job; one it cannot reckon is logged (once a
+        change) and left out."""
+        if sub.platform not in self.posters:
+            return False
+        problem = sub.problem()
+        if problem is not None and (sub.channel, sub.timezone) not in self._reported:
+            self._reported.add((sub.channel, sub.timezone))
+            log.warning("%s: not posted: %s", sub.channel, problem)
+        return problem is None
 
     def jobs(self) -> dict[str, dt.datetime | None]:
         """Channel → next fire time of its cron job (for tests and diagnostics)."""
@@ -254,7 +255,7 @@ class DailyScheduler:
     # -- the work ---------------------------------------------------------------------------
     async def _fire(self, channel: str) -> None:
         sub = subscriptions.get(self.db, channel)
-        if sub is not None and sub.platform in self.posters and sub.problem() is None:
+        if sub is not None and self._posts(sub):
             await self.settle(sub, self.clock())
 
     async def run_due(self, now: dt.datetime | None = None) -> Counter:

@@ -1,10 +1,31 @@
-"""Podcast timestamps: `m:ss` / `h:mm:ss` <-> seconds (kept free of heavy imports)."""
+"""Podcast timestamps (`m:ss` / `h:mm:ss` <-> seconds) and calendar days (YYYY-MM-DD), kept free of heavy
+imports: the CLI reads `--date` with `parse_day` without loading the models."""
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
 
 STAMP = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$")
+DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+
+
+def parse_day(value: str) -> dt.date:
+    """YYYY-MM-DD of a day that exists: the one rule for the CLI's `--date` and an episode's date. A day
+    that does not exist is named as such (`'2026-02-30' is not a real date: February 2026 has 28 days`),
+    not as a wrong format (ValueError)."""
+    text = value.strip()
+    found = DAY.fullmatch(text)
+    if found is None:
+        raise ValueError(f"{text[:40]!r} is not a date: write YYYY-MM-DD, such as 2026-03-07")
+    year, month, day = (int(part) for part in found.groups())
+    if year == 0 or not 1 <= month <= 12:
+        raise ValueError(f"{text!r} is not a real date: there is no {'year 0' if year == 0 else f'month {month}'}")
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        raise ValueError(f"{text!r} is not a real date: {calendar.month_name[month]} {year} has {days} days")
+    return dt.date(year, month, day)
 
 
 def parse_stamp(value: str | int | float) -> float:

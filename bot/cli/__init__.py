@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import json
-import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from bot.cli.common import Context, Group, fail, pass_ctx
+from bot.timestamps import parse_day
 
 if TYPE_CHECKING:
     from bot.core.search import Answer
@@ -117,25 +116,18 @@ def tips(ctx: Context, as_json: bool) -> None:
 
 
 class Day(click.ParamType):
-    """A day as YYYY-MM-DD; one that does not exist (2026-02-30) is named as such, not as a wrong format."""
+    """A day as YYYY-MM-DD, by the episodes' rule (`parse_day`): one that does not exist (2026-02-30) is
+    named as such, not as a wrong format."""
 
     name = "date"
 
     def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
         if isinstance(value, dt.date):
             return value
-        text = str(value).strip()
-        found = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text, re.ASCII)
-        if found is None:
-            self.fail(f"{text[:40]!r} is not a date: write YYYY-MM-DD, such as 2026-03-07", param, ctx)
-        year, month, day = (int(part) for part in found.groups())
-        if year == 0 or not 1 <= month <= 12:
-            self.fail(f"{text!r} is not a real date: there is no {'year 0' if year == 0 else f'month {month}'}",
-                      param, ctx)
-        days = calendar.monthrange(year, month)[1]
-        if not 1 <= day <= days:
-            self.fail(f"{text!r} is not a real date: {calendar.month_name[month]} {year} has {days} days", param, ctx)
-        return dt.date(year, month, day)
+        try:
+            return parse_day(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 @cli.command()

@@ -265,9 +265,9 @@ def review_cmd(ctx: Context, action: str, accept: int | None, file: Path | None,
             fail("--accept needs --file FIELDS.yaml (title, tip, quote, topics, questions)")
         _show(moderation.review_accept(ctx.bot, actor, accept, _read_yaml(file, "tip fields")))
     elif reject is not None:
-        _show(moderation.review_reject(ctx.bot, actor, reject))
+        _show(moderation.review_reject(ctx.bot, actor, reject, cli=True))
     elif skip is not None:
-        _show(moderation.review_skip(ctx.bot, actor, skip))
+        _show(moderation.review_skip(ctx.bot, actor, skip, cli=True))
     elif action == "next":
         click.echo(moderation.review_next(ctx.bot, actor, cli=True).as_text())
     else:

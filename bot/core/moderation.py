@@ -40,7 +40,7 @@ from bot.corpus.files import (
     tip_hash,
     writing,
 )
-from bot.corpus.loader import audit, row_to_tip, store_transcript, tip_row
+from bot.corpus.loader import audit, row_to_tip, standing_since, store_transcript, tip_row
 from bot.corpus.transcripts import Cue, TranscriptError, parse_stamp, read_transcript
 from bot.corpus.validate import duplicate_of, tip_problems
 from bot.models import STEM, Episode, Tip, plain
@@ -602,8 +602,9 @@ def history_reply(bot: CareerBot, actor: Actor, tip_id: str | None = None, limit
 def revert(bot: CareerBot, actor: Actor, change_id: int) -> Result:
     """Undo change `change_id`: to a tip, a subscription, a review decision, or an added transcript.
 
-    Only while the thing still reads as that change left it; otherwise the later change is named
-    and nothing changes, so nobody's newer work is undone unseen. The revert is audited (action
+    Only while the thing still reads as that change left it (and, for a tip or a subscription, no later
+    change to it stands: `later_stands`); otherwise the later change is named and nothing changes, so
+    nobody's newer work is undone unseen. The revert is audited (action
     'revert', `reverts`) in the same transaction. Tips are here; the other kinds in bot/core/reverts.py.
     """
     if not bot.is_moderator(actor):
@@ -635,13 +636,26 @@ def changed_since(db: Database, change: Change, what: str, advice: str,
                                   "Nothing was changed.")
 
 
+def later_stands(db: Database, change: Change, what: str, advice: str) -> Result | None:
+    """The refusal of a revert while a later change to the same thing stands (`standing_since`), even one
+    that left it reading as `change` did; None when every later change was undone."""
+    later = standing_since(db, change.entity, change.entity_id, change.id)
+    if later is None:
+        return None
+    return _error("Can't revert", f"{what} has changed since change #{change.id}: change #{later[0]} by "
+                                  f"{later[1]} stands. {advice} Nothing was changed.")
+
+
 def _revert_tip(bot: CareerBot, actor: Actor, change: Change) -> Result:
     """Put a tip back as it was before `change` (reverting an add retires the tip)."""
     with transaction(bot.db) as db:
         row = _row(db, change.entity_id)
         if row is None:
             return _not_found(change.entity_id)
-        after = change.after or {}
+        standing = later_stands(db, change, change.entity_id, "Revert that first, or edit the tip.")
+        if standing is not None:
+            return standing
+        after = change.after or {}  # a change made outside careerbot is not in the audit log
         if any(_norm(k, row[k]) != _norm(k, v) for k, v in after.items() if k in TIP_KEYS):
             return changed_since(db, change, change.entity_id,
                                  "Revert the later change first, or edit the tip.")
@@ -798,12 +812,12 @@ def review_accept(bot: CareerBot, actor: Actor, item_id: int, fields: Mapping[st
     return result
 
 
-def review_reject(bot: CareerBot, actor: Actor, item_id: int) -> Result:
-    return _decide(bot, actor, item_id, "rejected")
+def review_reject(bot: CareerBot, actor: Actor, item_id: int, cli: bool = False) -> Result:
+    return _decide(bot, actor, item_id, "rejected", cli)
 
 
-def review_skip(bot: CareerBot, actor: Actor, item_id: int) -> Result:
-    return _decide(bot, actor, item_id, "skipped")
+def review_skip(bot: CareerBot, actor: Actor, item_id: int, cli: bool = False) -> Result:
+    return _decide(bot, actor, item_id, "skipped", cli)
 
 
 def _open_item(db: Database, item_id: int) -> review.Candidate | Result:
@@ -816,7 +830,9 @@ def _open_item(db: Database, item_id: int) -> review.Candidate | Result:
     return item
 
 
-def _decide(bot: CareerBot, actor: Actor, item_id: int, status: str) -> Result:
+def _decide(bot: CareerBot, actor: Actor, item_id: int, status: str, cli: bool) -> Result:
+    """Reject or skip candidate `item_id`; the reply says how to see the next one (`cli`: as a
+    `careerbot content review` command, as `review_next` does, not as /tips)."""
     if not bot.is_moderator(actor):
         return _refused("review candidate tips")
     with transaction(bot.db) as db:
@@ -828,7 +844,8 @@ def _decide(bot: CareerBot, actor: Actor, item_id: int, status: str) -> Result:
         change = audit(db, actor.who, actor.platform, action, "review", str(item_id), review.state(item),
                        review.state(decided))
     left = review.count_open(bot.db)
-    return Result(True, Reply("info", f"Candidate #{item_id} {status}", f"{left} left to review (/tips review)."),
+    how = "careerbot content review next" if cli else "/tips review"
+    return Result(True, Reply("info", f"Candidate #{item_id} {status}", f"{left} left to review ({how})."),
                   change_id=change)
 
 

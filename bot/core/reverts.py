@@ -16,7 +16,7 @@ from sqlite_utils import Database
 
 from bot.core import subscriptions
 from bot.core.actors import Actor
-from bot.core.moderation import Change, Result, changed_since, episode_yaml, set_status
+from bot.core.moderation import Change, Result, changed_since, episode_yaml, later_stands, set_status
 from bot.core.reply import Reply, plural
 from bot.core.service import CareerBot
 from bot.corpus import review
@@ -41,12 +41,9 @@ def revert_subscription(bot: CareerBot, actor: Actor, change: Change) -> Result:
     channel = change.entity_id
     done = subscriptions.put_back(bot.db, channel, change.after, change.before, actor, change.id)
     if done is None:
-        later = subscriptions.standing_since(bot.db, channel, change.id)
-        if later is not None:
-            return _cannot(f"The daily career hack of {channel} has changed since change #{change.id}: change "
-                           f"#{later[0]} by {later[1]} stands. Revert that first.")
-        return changed_since(bot.db, change, f"The daily career hack of {channel}",
-                             "Revert the later change first.")
+        standing = later_stands(bot.db, change, f"The daily career hack of {channel}", "Revert that first.")
+        return standing or changed_since(bot.db, change, f"The daily career hack of {channel}",
+                                         "Revert the later change first.")
     if change.before is None:
         return _done("Reverted", f"{channel} no longer gets the daily career hack.", done)
     return _done("Reverted", f"{channel} is back to: {subscriptions.summary(change.before)}.", done)

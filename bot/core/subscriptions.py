@@ -525,36 +525,19 @@ def _settings(sub: Subscription | None) -> dict[str, Any] | None:
     return None if sub is None else {key: value for key, value in sub.as_dict().items() if key in SETTINGS}
 
 
-def standing_since(db: Database, channel: str, change: int) -> tuple[int, str] | None:
-    """The latest change to the channel's subscription after change `change` that still stands, as
-    (change, who made it); None when every later change was undone.
-
-    A subscription has no version, so settings alone cannot tell that it changed since (a pause and
-    a resume read as before both); the audit log can. A revert cancels the change it undoes when
-    that change stands, else (a revert of a revert, of an earlier change) it stands itself.
-    """
-    standing: dict[int, str] = {}
-    for number, who, undoes in db.execute(
-            "SELECT id, actor, reverts FROM audit WHERE entity = 'subscription' AND entity_id = ? AND id > ? "
-            "ORDER BY id", [channel, change]).fetchall():
-        if undoes in standing:
-            del standing[undoes]
-        else:
-            standing[number] = who
-    return max(standing.items()) if standing else None
-
-
 def put_back(db: Database, channel: str, expected: dict[str, Any] | None, target: dict[str, Any] | None,
              by: Actor, reverts: int) -> int | None:
     """Revert change `reverts`: set the channel's subscription back to `target` (None: remove it).
 
-    Only while no later change to it stands (`standing_since`) and its settings still read as
-    `expected` (the change's after); otherwise nothing changes and None is returned. Audited as a
-    revert; the scheduler is told, as for any change.
+    Only while no later change to it stands (`loader.standing_since`: a subscription has no version) and
+    its settings still read as `expected` (the change's after); otherwise nothing changes and None is
+    returned. Audited as a revert; the scheduler is told, as for any change.
     """
+    from bot.corpus.loader import standing_since
+
     with transaction(db):
         current = get(db, channel)
-        if standing_since(db, channel, reverts) is not None:
+        if standing_since(db, "subscription", channel, reverts) is not None:
             return None
         if _settings(current) != _settings(Subscription.from_dict(expected) if expected else None):
             return None

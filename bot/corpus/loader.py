@@ -90,6 +90,25 @@ def audit(db: Database, actor: str, platform: str, action: str, entity: str, ent
     return cursor.lastrowid
 
 
+def standing_since(db: Database, entity: str, entity_id: str, change: int) -> tuple[int, str] | None:
+    """The latest change to `entity` `entity_id` after change `change` that still stands, as (change, who
+    made it); None when every later change was undone. A revert is refused while one stands.
+
+    The thing's fields cannot tell that it changed since: a tip edited B→C→B, or a subscription paused and
+    resumed, reads as before; the audit log can. A revert cancels the change it undoes when that change
+    stands, else (a revert of a revert, of an earlier change) it stands itself.
+    """
+    standing: dict[int, str] = {}
+    for number, who, undoes in db.execute(
+            "SELECT id, actor, reverts FROM audit WHERE entity = ? AND entity_id = ? AND id > ? ORDER BY id",
+            [entity, entity_id, change]).fetchall():
+        if undoes in standing:
+            del standing[undoes]
+        else:
+            standing[number] = who
+    return max(standing.items()) if standing else None
+
+
 def load_content(db: Database, content: Content, *, force: bool = False, actor: str = "content-load",
                  allow_mass_retire: bool = False) -> LoadReport:
     """Make the database match content/; a moderator's newer edit is kept and reported unless `force`.

@@ -65,6 +65,11 @@ def test_edit_retire_restore_history_revert(run):
     assert edit_change.startswith("#")  # as history prints it, which `content revert` takes (QA), as chat does
     as_json = [json.loads(line) for line in run("content", "history", TIP, "--json").output.splitlines()]
     assert as_json[2]["before"]["title"] == "Cut back on naysayers and find a supportive circle"
+    restore_change, retire_change = lines[0].split()[0], lines[1].split()[0]
+    refused = run("content", "revert", edit_change, ok=False)  # the tip reads as the edit left it, but …
+    assert refused.exit_code == 1 and f"change {restore_change} by {WHO} stands" in refused.output  # … two stand
+    for later in (restore_change, retire_change):  # the latest first
+        assert "Reverted" in run("content", "revert", later).output
     assert "Reverted" in run("content", "revert", edit_change).output
     assert "title: Cut back on naysayers and find a supportive circle" in run("content", "show", TIP).output
     undo = run("content", "history", TIP).output.splitlines()[0].split()[0]

@@ -198,6 +198,29 @@ def test_revert_refuses_while_a_later_change_stands(bot, mod):
     assert row(bot, TIP)["title"] == "Cut back on naysayers and find a supportive circle"
 
 
+def test_revert_is_refused_while_a_later_change_stands_though_the_tip_reads_the_same(bot, mod):
+    """QA: edited A→B, B→C, C→B: the tip reads as the first edit left it, but two changes stand since;
+    reverting the first edit put A back over both unseen. Undone later changes do not count (as for a
+    channel's subscription)."""
+    original = row(bot, TIP)["title"]
+    first = m.edit_tip(bot, mod, TIP, {"title": "First new title"}, 1)
+    second = m.edit_tip(bot, mod, TIP, {"title": "Second new title"}, 2)
+    third = m.edit_tip(bot, mod, TIP, {"title": "First new title"}, 3)
+    unchanged = row(bot, TIP), audit_count(bot)
+    refused = m.revert(bot, mod, first.change_id)
+    assert not refused.ok and (row(bot, TIP), audit_count(bot)) == unchanged
+    assert (f"{TIP} has changed since change #{first.change_id}: change #{third.change_id} by slack:UMOD stands. "
+            "Revert that first, or edit the tip. Nothing was changed.") in refused.reply.text
+    assert m.revert(bot, mod, third.change_id).ok  # the latest still reverts: the second edit stands, and is named
+    assert f"change #{second.change_id} by slack:UMOD stands" in m.revert(bot, mod, first.change_id).reply.text
+    undo_second = m.revert(bot, mod, second.change_id)
+    assert undo_second.ok and row(bot, TIP)["title"] == "First new title"
+    redo_second = m.revert(bot, mod, undo_second.change_id)  # a revert of a revert stands itself
+    assert f"change #{redo_second.change_id} by" in m.revert(bot, mod, first.change_id).reply.text
+    assert m.revert(bot, mod, redo_second.change_id).ok  # every later change is undone: the first reverts
+    assert m.revert(bot, mod, first.change_id).ok and row(bot, TIP)["title"] == original
+
+
 def test_revert_an_add_retires_the_tip_and_reverting_that_brings_it_back(bot, mod, new_tip):
     added = m.add_tip(bot, mod, new_tip)
     undo = m.revert(bot, mod, added.change_id)

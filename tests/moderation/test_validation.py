@@ -9,39 +9,54 @@ import pytest
 import yaml
 
 from bot.console import Console
+from bot.core import moderation as m
+from bot.corpus import review
 from bot.store import open_db
 
+from .conftest import META as EPISODE
 from .conftest import SOURCE, write_seed, write_srt, write_vtt
 
 TIP = "choose-a-supportive-social-circle"
 META = ("--title", "Advice from the office", "--guest", "Dana Example")
 
 
-@pytest.mark.parametrize("date, reason", [("2025-13-01", "month must be in 1..12"),
-                                          ("2025-02-29", "day is out of range for month"),
-                                          ("2025-04-31", "day is out of range for month")])
+@pytest.mark.parametrize("date, reason", [("2025-13-01", "there is no month 13"),
+                                          ("2025-02-29", "February 2025 has 28 days"),
+                                          ("2025-04-31", "April 2025 has 30 days")])
 def test_add_transcript_refuses_a_day_that_does_not_exist(run, tmp_path, date, reason):
     path = write_srt(tmp_path / "talk.srt")
     result = run("content", "add-transcript", str(path), *META, "--date", date, ok=False)
-    assert result.exit_code == 1 and f"• date: {date} is not a real day ({reason})" in result.output
+    assert result.exit_code == 1 and f"• date: '{date}' is not a real date: {reason}" in result.output
     assert "Nothing was saved" in result.output and not (run.content / "transcripts" / "talk.srt").exists()
     added = run("content", "add-transcript", str(path), *META, "--date", "2024-02-29")  # a leap day exists
     assert "Transcript added" in added.output
     assert "date: '2024-02-29'" in (run.content / "episodes" / "talk.yaml").read_text()
 
 
-@pytest.mark.parametrize("line, date, reason", [("date: 2025-13-01", "2025-13-01", "month must be in 1..12"),
-                                                ("date: '2025-02-30'", "2025-02-30", "day is out of range for month")])
+@pytest.mark.parametrize("line, date, reason", [("date: 2025-13-01", "2025-13-01", "there is no month 13"),
+                                                ("date: '2025-02-30'", "2025-02-30", "February 2025 has 28 days")])
 def test_content_check_names_an_episode_date_that_does_not_exist(run, line, date, reason):
     """Unquoted, YAML itself used to crash on it (a traceback); quoted, it was accepted."""
     path = run.content / "episodes" / f"{SOURCE}.yaml"
     path.write_text(path.read_text().replace("date: null", line))
     result = run("content", "check", ok=False)
     assert result.exit_code == 1
-    assert f"episodes/{SOURCE}.yaml: date: {date} is not a real day ({reason})" in result.output
+    assert f"episodes/{SOURCE}.yaml: date: '{date}' is not a real date: {reason}" in result.output
     assert "Traceback" not in result.output
     path.write_text(path.read_text().replace(line, "date: 2025-03-07"))  # a real day, unquoted, is fine
     assert run("content", "check").output.startswith("ok:")
+
+
+@pytest.mark.parametrize("date", ["2026-02-30", "2026-13-01", "0000-03-07", "2026-3-7", "7 March 2026"])
+def test_a_date_is_judged_and_worded_by_one_rule_on_every_command(run, tmp_path, date):
+    """`hack --date` and an episode's date (`add-transcript --date`, episodes/*.yaml) had a rule each, and
+    two wordings ("date must be YYYY-MM-DD", "… is not a real day (month must be in 1..12)")."""
+    hack = run("hack", "--date", date, ok=False)
+    assert hack.exit_code == 2
+    reason = " ".join(hack.output.split("Invalid value for '--date': ", 1)[1].split())
+    assert "is not a date: write YYYY-MM-DD" in reason or "is not a real date: " in reason
+    added = run("content", "add-transcript", str(write_srt(tmp_path / "talk.srt")), *META, "--date", date, ok=False)
+    assert added.exit_code == 1 and f"• date: {reason}\n" in added.output
 
 
 def console(bot, *lines: str) -> str:
@@ -196,6 +211,21 @@ def test_review_next_on_the_command_line_shows_command_line_options(run, tmp_pat
     item = shown.split("Candidate #", 1)[1].split()[0]
     assert f"• careerbot content review --accept {item} --file fields.yaml" in shown
     assert f"• careerbot content review --reject {item}" in shown and "/tips" not in shown
+
+
+def test_review_reject_and_skip_on_the_command_line_point_to_the_command_line(run, tmp_path, bot, mod):
+    """QA: `careerbot content review --reject N` and `--skip N` ended with "(/tips review)", the chat
+    command, though `review next` already shows the CLI's. In chat the reply names /tips review still."""
+    run("content", "add-transcript", str(write_srt(tmp_path / "talk.srt")), *META)
+    first, second = (line.split()[0].lstrip("#") for line in run("content", "review").output.splitlines()[1:])
+    rejected = run("content", "review", "--reject", first).output
+    assert rejected == f"Candidate #{first} rejected\n1 left to review (careerbot content review next).\n"
+    skipped = run("content", "review", "--skip", second).output
+    assert skipped == f"Candidate #{second} skipped\n1 left to review (careerbot content review next).\n"
+    assert m.add_transcript(bot, mod, write_srt(tmp_path / "chat.srt"), EPISODE, run.content).ok  # chat's own db
+    first, second = (item.id for item in review.open_items(bot.db))
+    assert bot.tips_command(mod, f"review reject {first}").text == "1 left to review (/tips review)."
+    assert bot.tips_command(mod, f"review skip {second}").text == "1 left to review (/tips review)."
 
 
 def test_add_transcript_refuses_a_directory_that_is_not_content(run, tmp_path):

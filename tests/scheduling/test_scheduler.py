@@ -305,6 +305,36 @@ async def test_a_firing_cron_job_posts(bot, poster, clock, make_scheduler):
     assert reply.kind == "hack" and reply.ephemeral is False and reply.data["date"] == "2025-03-03"
 
 
+async def test_a_firing_cron_job_reports_a_timezone_this_host_lacks_once(bot, poster, clock, make_scheduler, caplog):
+    """The cron job and the sweep post by one rule: a subscription whose timezone another process changed
+    to one this host lacks is reported when its job fires (the job used to skip it without a word, until
+    the next sweep), and once only."""
+    sub = subscribe(bot.db)
+    clock.now = sub.instant(dt.date(2025, 3, 3))
+    scheduler = make_scheduler()
+    await scheduler.start()
+    try:
+        await asyncio.gather(*[t for t in scheduler._tasks if t.get_name() == "careerbot-catch-up"])
+        bot.db.execute("DELETE FROM posts")
+        poster.sent.clear()
+        bot.db.execute("UPDATE subscriptions SET timezone = 'Mars/Olympus_Mons' WHERE channel = 'slack:C1'")
+        with caplog.at_level("WARNING", logger="bot.scheduler"):
+            scheduler.scheduler.get_job("hack:slack:C1").modify(next_run_time=dt.datetime.now(dt.UTC))
+            scheduler.scheduler.wakeup()
+            for _ in range(200):
+                if caplog.records:
+                    break
+                await asyncio.sleep(0.01)
+            fired = [r.getMessage() for r in caplog.records]
+            await scheduler.run_due()  # the sweep drops the job and says nothing more
+    finally:
+        await scheduler.stop()
+    why = ("slack:C1: not posted: its timezone “Mars/Olympus_Mons” is not known on this host: subscribe it again "
+           "with a current IANA name (or update the host's tzdata)")
+    assert fired == [why] and [r.getMessage() for r in caplog.records] == [why]
+    assert poster.sent == [] and post_rows(bot.db) == [] and scheduler.jobs() == {}
+
+
 async def test_serve_builds_the_scheduler_from_its_frontends(bot):
     """`bot.serve` constructs DailyScheduler(bot, posters, settings=settings): the signature it relies on."""
     settings = load_settings(_env_file=None, careerbot_grace_hours=2)
