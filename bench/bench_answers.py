@@ -12,6 +12,7 @@ asks) and with one bm25() query per question (a one-off `careerbot ask`).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import re
@@ -66,6 +67,7 @@ def latency(db_path: Path, asked: list[str], rounds: int) -> tuple[dict[str, flo
     start = time.perf_counter()
     held = searcher.warm()
     warm = {"seconds": round(time.perf_counter() - start, 2), "postings_mb": round(held / 1e6, 1)}
+    gc.freeze()  # as serve does once started (bot/serve.py)
     first = [timed(searcher, q) for q in asked]
     times = []
     for _ in range(rounds):

@@ -130,25 +130,33 @@ class PhraseScores:
         with self._lock:
             epoch = self._epoch
         found = self._asked(phrase)
+        self._keep(phrase, found, epoch)
+        return found
+
+    def _known(self, phrase: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """The phrase's scores if kept, or if the postings have them (then kept: a question asks for the
+        same phrase several times, and its scores cost a tokenizing and an array's arithmetic); None if
+        only FTS5 has them."""
+        with self._lock:
+            found = self._kept.get(phrase)
+            if found is not None:
+                self._kept.move_to_end(phrase)
+                return found
+            epoch = self._epoch
+        postings = self.postings()
+        found = postings.scores(phrase) if postings is not None else None
+        if found is not None:
+            self._keep(phrase, found, epoch)
+        return found
+
+    def _keep(self, phrase: str, found: tuple[np.ndarray, np.ndarray], epoch: int) -> None:
+        """Keep a phrase's scores, unless the content changed since they were read (a new `epoch`)."""
         with self._lock:
             if epoch == self._epoch and len(found[0]) <= self.budget and phrase not in self._kept:
                 self._kept[phrase] = found
                 self._held += len(found[0])
                 while self._held > self.budget:
                     self._held -= len(self._kept.popitem(last=False)[1][0])
-        return found
-
-    def _known(self, phrase: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """The phrase's scores if the postings have them or they are kept; None if only FTS5 has them."""
-        postings = self.postings()
-        found = postings.scores(phrase) if postings is not None else None
-        if found is not None:
-            return found
-        with self._lock:
-            found = self._kept.get(phrase)
-            if found is not None:
-                self._kept.move_to_end(phrase)
-            return found
 
     def _asked(self, phrase: str) -> tuple[np.ndarray, np.ndarray]:
         """The phrase's rows and scores from FTS5 itself."""

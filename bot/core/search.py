@@ -382,13 +382,14 @@ class Searcher:
     @staticmethod
     def _coverage(units: list[Unit], have: frozenset[str], topics: list[str] = (), topic_share: float = 1.0) -> float:
         """The share of the question's weight that a text of these stems (or, at `topic_share`, its `topics`) contains."""
-        got = 0.0
+        got = total = 0.0
         for u in units:
-            if not u.any_stems.isdisjoint(have) and any(phrase <= have for phrase in u.match_stems):
+            total += u.weight
+            if not u.any_stems.isdisjoint(have) and any(map(have.issuperset, u.match_stems)):
                 got += u.weight
             elif topics and not u.topic_set.isdisjoint(topics):
                 got += topic_share * u.weight
-        return got / (sum(u.weight for u in units) or 1.0)
+        return got / (total or 1.0)
 
     def tip_phrases(self, units: list[Unit]) -> list[str]:
         """The FTS5 phrases that rank the tips for weighed units, repeated to weigh them ([] when none is worth it).

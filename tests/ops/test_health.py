@@ -35,6 +35,7 @@ async def test_not_ready_until_every_platform_is_connected(serve_proc, sink, db_
         await asyncio.sleep(0.05)
     log = serve.output()  # the search is warmed (Searcher.warm) after listening, before any platform starts
     assert log.index('"serve.listening"') < log.index('"serve.warmed"') < log.index('"serve.started"')
+    assert serve.event("serve.started")[0]["gc_frozen"] > 10_000  # what starting made, out of the collector's way
     status, health = await serve.get("/healthz")
     assert status == 200 and health["platforms"] == {"standin": "connecting"}  # alive ...
     assert health["scheduler"] == "none"  # CAREERBOT_SCHEDULER=false: another process posts
