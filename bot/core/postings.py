@@ -5,9 +5,9 @@ FTS5's bm25() costs 1.5–6 µs on each row a phrase matches: at 1,000 episodes 
 such word. This module reads, once per content generation, which rows each word found in at
 least `min_rows` of them occurs in, with its field-weighted frequency there (from FTS5's own
 fts5vocab table, one `group_concat` per word, so without a Python object per row), and the
-length of every row (from the index's %_docsize table). A small table (the bundled content)
-has every word read, in one query: its first asks then go to FTS5 only for phrases. A word's bm25() scores are then a few
-array operations on FTS5's own formula (sqlite/ext/fts5/fts5_aux.c), which tests compare with
+length of every row (from the index's %_docsize table); a small table (the bundled content)
+has every word read, in one query, so its first asks go to FTS5 only for phrases. A word's
+bm25() scores are then a few array operations on FTS5's own formula (sqlite/ext/fts5/fts5_aux.c), which tests compare with
 FTS5. Rarer words are cheap for FTS5 itself. Phrases of several words and column filters
 (`topics : "…"`) need positions, so they are asked of FTS5 once and pinned (`pin`).
 """
@@ -129,12 +129,14 @@ def _common_words(db: SQL, table: str, weights: tuple[float, ...], min_rows: int
     column = "CASE col " + " ".join(f"WHEN '{name}' THEN {i}" for i, name in enumerate(columns)) + " END"
     weight = np.array([*weights, *[1.0] * len(columns)][: len(columns)])  # bm25() weighs unlisted columns 1.0
     # one string of doc x columns + column per instance: numpy parses it without a Python object per row
-    instances = f"SELECT group_concat(doc * {len(columns)} + {column}) FROM temp.{table}_fts_instances"
+    concat = f"group_concat(doc * {len(columns)} + {column})"
+    instances = f"temp.{table}_fts_instances"
     if min_rows <= 1:  # every word: one pass over the index
-        listed_words = db.execute(f"SELECT term, {instances[7:]} GROUP BY term")
+        listed_words = db.execute(f"SELECT term, {concat} FROM {instances} GROUP BY term")
     else:  # a pass over all of a big index would read every rare word's instances too
         words = [term for (term,) in db.execute(f"SELECT term FROM temp.{table}_fts_words WHERE doc >= ?", [min_rows])]
-        listed_words = ((term, db.execute(f"{instances} WHERE term = ?", [term]).fetchone()[0]) for term in words)
+        listed_words = ((term, db.execute(f"SELECT {concat} FROM {instances} WHERE term = ?", [term]).fetchone()[0])
+                        for term in words)
     found = {}
     for term, listed in listed_words:
         if stop.is_set():
