@@ -282,18 +282,32 @@ async def test_cron_jobs_follow_the_subscriptions_table(bot, poster, clock, make
     assert scheduler.scheduler is None
 
 
-async def test_a_firing_cron_job_posts(bot, poster, clock, make_scheduler):
+async def caught_up(bot, poster, clock, make_scheduler):  # noqa: ANN001, ANN201
+    """A started scheduler, slack:C1 subscribed, on 2025-03-03 at its time, after its catch-up (posts forgotten)."""
     sub = subscribe(bot.db)
     clock.now = sub.instant(dt.date(2025, 3, 3))
     scheduler = make_scheduler()
     await scheduler.start()
     try:
         await asyncio.gather(*[t for t in scheduler._tasks if t.get_name() == "careerbot-catch-up"])
-        bot.db.execute("DELETE FROM posts")
-        poster.sent.clear()
-        job = scheduler.scheduler.get_job("hack:slack:C1")
-        job.modify(next_run_time=dt.datetime.now(dt.UTC))
-        scheduler.scheduler.wakeup()
+    except BaseException:
+        await scheduler.stop()
+        raise
+    bot.db.execute("DELETE FROM posts")
+    poster.sent.clear()
+    return scheduler
+
+
+def fire_now(scheduler, job_id: str = "hack:slack:C1") -> None:  # noqa: ANN001
+    """Make the real cron job due now and wake APScheduler up to run it."""
+    scheduler.scheduler.get_job(job_id).modify(next_run_time=dt.datetime.now(dt.UTC))
+    scheduler.scheduler.wakeup()
+
+
+async def test_a_firing_cron_job_posts(bot, poster, clock, make_scheduler):
+    scheduler = await caught_up(bot, poster, clock, make_scheduler)
+    try:
+        fire_now(scheduler)
         for _ in range(200):
             if poster.sent:
                 break
@@ -309,18 +323,11 @@ async def test_a_firing_cron_job_reports_a_timezone_this_host_lacks_once(bot, po
     """The cron job and the sweep post by one rule: a subscription whose timezone another process changed
     to one this host lacks is reported when its job fires (the job used to skip it without a word, until
     the next sweep), and once only."""
-    sub = subscribe(bot.db)
-    clock.now = sub.instant(dt.date(2025, 3, 3))
-    scheduler = make_scheduler()
-    await scheduler.start()
+    scheduler = await caught_up(bot, poster, clock, make_scheduler)
     try:
-        await asyncio.gather(*[t for t in scheduler._tasks if t.get_name() == "careerbot-catch-up"])
-        bot.db.execute("DELETE FROM posts")
-        poster.sent.clear()
         bot.db.execute("UPDATE subscriptions SET timezone = 'Mars/Olympus_Mons' WHERE channel = 'slack:C1'")
         with caplog.at_level("WARNING", logger="bot.scheduler"):
-            scheduler.scheduler.get_job("hack:slack:C1").modify(next_run_time=dt.datetime.now(dt.UTC))
-            scheduler.scheduler.wakeup()
+            fire_now(scheduler)
             for _ in range(200):
                 if caplog.records:
                     break
