@@ -269,7 +269,7 @@ def edited(row: dict[str, Any]) -> bool:
 
 def _load_tips(db: Database, content: Content, report: LoadReport, *, force: bool, actor: str,
                allow_mass_retire: bool) -> None:
-    rows = {r["id"]: r for r in _dicts(db, "SELECT * FROM tips")}
+    rows = {r["id"]: r for r in db.query("SELECT * FROM tips")}
     in_files = {tip.id for tip in content.tips}
     missing = [tip_id for tip_id, row in rows.items()
                if tip_id not in in_files and row["status"] == "active" and row["origin"] != "moderator"]
@@ -338,9 +338,3 @@ def _returned(db: Database, row: dict[str, Any], tip: Tip, report: LoadReport, a
 def _insert_tip(db: Database, values: dict[str, Any]) -> None:
     columns = ", ".join(f'"{k}"' for k in values)
     db.execute(f"INSERT INTO tips ({columns}) VALUES ({', '.join(':' + k for k in values)})", values)
-
-
-def _dicts(db: Database, sql: str, params: list | dict | None = None) -> list[dict[str, Any]]:
-    cursor = db.execute(sql, params or [])
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
