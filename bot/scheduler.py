@@ -181,12 +181,14 @@ class DailyScheduler:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def rebuild(self) -> None:
-        """Make the cron jobs match the subscriptions table (only changed jobs are touched)."""
+    def rebuild(self, postable: list[Subscription] | None = None) -> None:
+        """Make the cron jobs match the subscriptions table (only changed jobs are touched); `postable`:
+        `_postable()`, when the caller has just read it."""
         if self.scheduler is None:
             return
         wanted = {
-            f"hack:{s.channel}": (s.channel, s.time, s.timezone, s.days) for s in self._postable()
+            f"hack:{s.channel}": (s.channel, s.time, s.timezone, s.days)
+            for s in (self._postable() if postable is None else postable)
         }
         for job_id in set(self._jobs) - set(wanted):
             if self.scheduler.get_job(job_id):
@@ -261,8 +263,8 @@ class DailyScheduler:
     async def run_due(self, now: dt.datetime | None = None) -> Counter:
         """Settle every subscribed channel at `now`; returns how many days ended how."""
         now = now or self.clock()
-        self.rebuild()
         subs = self._postable()
+        self.rebuild(subs)
         results = await asyncio.gather(*(self.settle(s, now) for s in subs))
         total: Counter = sum(results, Counter())
         if total:

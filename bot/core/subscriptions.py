@@ -509,10 +509,11 @@ def set_paused(db: Database, channel: str, paused: bool, by: Actor | None = None
     """
     with transaction(db):
         before = get(db, channel)
-        if before is not None and before.paused != paused:
+        changing = before is not None and before.paused != paused
+        if changing:
             db.execute("UPDATE subscriptions SET paused = ? WHERE channel = ?", [int(paused), channel])
             _audit(db, by, "pause" if paused else "resume", channel, before, replace(before, paused=paused))
-    if before is not None and before.paused != paused:
+    if changing:
         _changed()
     return before
 
