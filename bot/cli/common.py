@@ -98,11 +98,11 @@ class Context:
         """Exit 2 before starting `what` (a long-running front end, which records questions, feedback and
         posts as it goes) on a database this user cannot write."""
         from bot.store import unwritable
+        from bot.store.access import read_only
 
         reason = unwritable(self.settings.careerbot_db)
         if reason:
-            fail(f"CAREERBOT_DB: {self.settings.careerbot_db}: read-only: {reason}, and {what} writes to it. Give "
-                 "this user write access to the file and its directory, or run it as the user who owns them", 2)
+            fail(f"CAREERBOT_DB: {self.settings.careerbot_db}: {read_only(reason, f'{what} writes to it')}", 2)
 
     def subscribed(self, channel: str, hint: str = "") -> str:
         """The key of CHANNEL's subscription (CHANNEL is a key or a bare id); else exit 1 naming the subscribed ones."""

@@ -71,14 +71,18 @@ def _opened(uri: str, factory: type[sqlite3.Connection], options: dict[str, Any]
     return conn
 
 
+def read_only(why: str, stops: str) -> str:
+    """The one wording of a refusal to write a file this user cannot: why, what it stops, what to do."""
+    return (f"read-only: {why}, and {stops}; nothing was changed. Give this user write access to the file "
+            "and its directory, or run the command as the user who owns them")
+
+
 def explain(exc: BaseException, path: str | Path) -> str | None:
     """What is wrong with the database at `path`, and what to do, for an error SQLite raised about the
     file itself; None for any other error (a bug, which should be raised as it is)."""
     name = getattr(exc, "sqlite_errorname", "") or ""
     if name.startswith("SQLITE_READONLY"):
-        why = unwritable(path) or "SQLite could not write it"
-        return (f"read-only: {why}, and this command changes the database; nothing was changed. Give this user "
-                "write access to the file and its directory, or run the command as the user who owns them")
+        return read_only(unwritable(path) or "SQLite could not write it", "this command changes the database")
     if name.startswith("SQLITE_CORRUPT"):
         return (f"the database is damaged ({exc}). `careerbot db check` shows where; restore a backup "
                 "(careerbot db restore FILE)")

@@ -19,7 +19,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.store.access import explain, open_read_only, unwritable
+from bot.store.access import explain, open_read_only, read_only, unwritable
 from bot.store.migrations import LATEST
 
 #: Tables every careerbot database has had since schema v1.
@@ -154,8 +154,7 @@ def _writable(path: Path) -> None:
     """Refuse, before anything is written, a `path` this user cannot write (or create)."""
     reason = unwritable(path)
     if reason:
-        raise BackupError(path, f"read-only: {reason}; nothing was changed. Give this user write access to it and "
-                                "its directory, or run the command as the user who owns them")
+        raise BackupError(path, read_only(reason, "this command writes there"))
 
 
 def backup(db_path: str | Path, dest: str | Path, *, overwrite: bool = False) -> Summary:

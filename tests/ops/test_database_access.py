@@ -126,11 +126,11 @@ def test_a_read_only_file_refuses_writes_with_one_line_and_changes_nothing(read_
     assert CliRunner().invoke(cli, ["--db", str(path), "db", "backup", str(backup)]).exit_code == 0
     restore = careerbot(path, "db", "restore", str(backup))
     assert restore.returncode == 2
-    one_line(restore.stderr, path, why, "nothing was changed")
+    one_line(restore.stderr, path, why, "nothing was changed", "write access")
     assert not list(path.parent.glob("*.bak*")) and not list(path.parent.glob(".*"))  # no .bak, nothing staged
     serve = careerbot(path, "serve")
     assert serve.returncode == 2
-    one_line(serve.stderr, path, why, "careerbot serve writes to it")
+    one_line(serve.stderr, path, why, "careerbot serve writes to it", "nothing was changed", "write access")
     assert path.read_bytes() == before and tip_status(path) == "active"
 
 
