@@ -4,7 +4,7 @@ usage: python eval/calibrate.py [--slips] '[{}, {"ANSWER_AT": 10.5}, {"EXPANSION
 With CAREERBOT_SEMANTIC=on it measures the semantic extra's blend (constants BLEND and SURE).
 Prints, per setting, (hit@1, hit@3, answered, abstained) for all the sets pooled, then for the
 independent, fresh, dev, paraphrase, rephrased, transcript, eleventh, twelfth, thirteenth, fourteenth, fifteenth,
-sixteenth, seventeenth and eighteenth sets, in that order
+sixteenth, seventeenth, eighteenth and nineteenth sets, in that order
 (docs/quality.md says how each was written).
 With --slips every question first gets one typing slip in its longest word (`with_slips`).
 """
@@ -38,7 +38,8 @@ SETS = [ROOT / "eval" / "holdout-questions.json", ROOT / "eval" / "fresh-questio
         ROOT / "eval" / "eleventh-questions.json", ROOT / "eval" / "twelfth-questions.json",
         ROOT / "eval" / "thirteenth-questions.json", ROOT / "eval" / "fourteenth-questions.json",
         ROOT / "eval" / "fifteenth-questions.json", ROOT / "eval" / "sixteenth-questions.json",
-        ROOT / "eval" / "seventeenth-questions.json", ROOT / "eval" / "eighteenth-questions.json"]
+        ROOT / "eval" / "seventeenth-questions.json", ROOT / "eval" / "eighteenth-questions.json",
+        ROOT / "eval" / "nineteenth-questions.json"]
 spec = importlib.util.spec_from_file_location("score", ROOT.parent / "shared" / "eval" / "score.py")
 score = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(score)
