@@ -116,6 +116,20 @@ def test_on_topic_questions_find_the_right_tip(bot, question, expected):
 
 
 @pytest.mark.parametrize(
+    ("question", "expected"),
+    [  # content/synonyms.yaml: visualizing, rambling and advice overload in the words members use
+        ("does picturing myself in the new job help?", "visualize-yourself-in-the-new-role"),
+        ("I'm too long-winded when I describe my experience in interviews", "conduct-mock-interviews-as-interviewer"),
+        ("I waffle on in interviews, help", "conduct-mock-interviews-as-interviewer"),
+        ("drowning in free advice online, does a mentor help?", "mentor-as-lighthouse-in-advice-overload"),
+    ],
+)
+def test_a_synonym_group_finds_the_tip_first(bot, question, expected):
+    answer = bot.searcher.ask(question)
+    assert answer.answered and answer.results[0].id == expected, [c.id for c in answer.results]
+
+
+@pytest.mark.parametrize(
     "question",
     ["how do I find a mentor", "kaggle", "interview preparation", "impostor syndrome", "focus and deep work"],
 )
