@@ -225,12 +225,11 @@ class Searcher:
             if self._stopped:
                 return 0
             vocabulary = self.vocabulary()
-            self.known_words()
+            said = list(self.known_words())  # what typos are read as, and the words tokenized now (below)
             spelling.load()
             if self._meaning is not None:
                 self._meaning.load(lambda: self._stopped)
             phrases = [fts_phrase(p) for p in vocabulary.phrases()]
-            said = list(self.known_words())
             self._ranked["tips"].warm([*phrases, *map(topic_phrase, vocabulary.topics)], said)
             self._ranked["passages"].warm(phrases, said)
             rows = self._read_tips(f"SELECT {TipRow.COLUMNS} FROM tips WHERE status = 'active' ORDER BY n LIMIT ?",
